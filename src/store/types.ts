@@ -1,0 +1,52 @@
+// One interface over where agent state lives: Redis when REDIS_URL is set, an embedded map otherwise.
+import type { AgentKind, AgentObservation, AgentRecord, AgentState, StateTransition } from '../agents/model.ts';
+
+export interface WriteResult {
+  /** Records whose version moved (new agent, state change or screen change). */
+  changed: AgentRecord[];
+  /** Transitions of state written by this call (for metrics). */
+  transitions: Array<{ id: string; from: AgentState | null; to: AgentState }>;
+  /** Observations that only refreshed observedAt/TTL. */
+  refreshed: number;
+}
+
+export interface AgentFilter {
+  state?: AgentState;
+  kind?: AgentKind;
+  session?: string;
+  monitor?: string;
+}
+
+export interface ListPage {
+  agents: AgentRecord[];
+  nextCursor: string | null;
+  seq: number;
+}
+
+export interface SinceResult {
+  agents: AgentRecord[]; // changed after seq
+  removed: string[]; // ids gone after seq
+  seq: number;
+}
+
+export interface StoreHealth {
+  backend: 'memory' | 'redis';
+  up: boolean;
+  reason: string | null;
+}
+
+export interface AgentStore {
+  /** Write a batch of observations; versions bump only on state or screen change. */
+  write(observations: AgentObservation[]): Promise<WriteResult>;
+  /** Remove agents whose panes vanished; they show in `since()` as removed. */
+  remove(ids: string[]): Promise<void>;
+  get(id: string): Promise<AgentRecord | null>;
+  list(filter: AgentFilter, limit: number, cursor: string | null): Promise<ListPage>;
+  since(seq: number, filter: AgentFilter): Promise<SinceResult>;
+  screen(id: string): Promise<string | null>;
+  history(id: string, limit: number): Promise<StateTransition[]>; // newest first
+  /** Global change sequence: grows on every version bump and every removal. */
+  seq(): Promise<number>;
+  health(): StoreHealth;
+  close(): Promise<void>;
+}

@@ -1,0 +1,69 @@
+// The tmux access layer's public shapes: what the loop asks of tmux and what comes back.
+
+/** One pane as `list-panes -a` reports it, with every field the monitor needs. */
+export interface PaneInfo {
+  socket: string; // socket path of the tmux server the pane lives on
+  serverPid: number; // tmux server pid (#{pid}); changes when the server restarts
+  sessionId: string; // $N
+  sessionName: string;
+  windowId: string; // @N
+  windowIndex: number;
+  windowName: string;
+  paneId: string; // %N
+  paneIndex: number;
+  panePid: number;
+  currentCommand: string;
+  dead: boolean;
+  deadStatus: number | null; // exit status when dead, null if unknown or alive
+  windowActivity: number; // epoch seconds (tmux keeps whole seconds)
+  width: number;
+  height: number;
+  title: string;
+  active: boolean;
+}
+
+export type Strategy = 'pool' | 'exec';
+
+/** Health of one tmux server as the access layer sees it. */
+export interface TmuxServerStatus {
+  socket: string;
+  up: boolean; // answered the last query
+  reason: string | null; // why not up: "no server running on …", "timeout", …
+  strategy: Strategy; // configured strategy
+  effectiveStrategy: Strategy; // what actually ran the last query (exec while the pool cannot connect)
+  lastOkAt: number | null; // epoch ms
+}
+
+export interface PoolStats {
+  size: number;
+  idle: number;
+  borrowed: number;
+  pending: number;
+  min: number;
+  max: number;
+  createdTotal: number;
+  destroyedTotal: Record<string, number>; // by reason: idle, max_age, max_uses, dead, validate_failed, shutdown, error
+  acquireWaitMs: { count: number; sumMs: number; lastMs: number };
+  reuseRatio: number; // borrows served by an existing connection / all borrows
+}
+
+/** Observer hooks the metrics layer attaches; the access layer calls them, never blocks on them. */
+export interface TmuxObserver {
+  onCommand?(strategy: Strategy, ok: boolean, seconds: number): void;
+  onAcquire?(socket: string, seconds: number): void;
+  onConnectionCreated?(socket: string): void;
+  onConnectionDestroyed?(socket: string, reason: string): void;
+}
+
+/** One tmux server, reached through the pool or exec. */
+export interface TmuxServer {
+  readonly socket: string;
+  /** Every pane of every session; [] when no server runs or it has no sessions (see status()). */
+  listPanes(): Promise<PaneInfo[]>;
+  /** Visible text of each pane (capture-pane -p -J), pipelined; panes that failed are absent from the map. */
+  capturePanes(paneIds: string[]): Promise<Map<string, string>>;
+  status(): TmuxServerStatus;
+  poolStats(): PoolStats | null;
+  setStrategy(strategy: Strategy): void;
+  close(): Promise<void>;
+}
