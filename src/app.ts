@@ -1,0 +1,60 @@
+// Builds the paneward app from an explicit config; never listens (src/server.ts does).
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import agentRoutes from '../routes/agents.ts';
+import healthRoutes from '../routes/health.ts';
+import monitorRoutes from '../routes/monitor.ts';
+import summaryRoutes from '../routes/summary.ts';
+import type { Config } from './config.ts';
+import detectorPlugin, { type Detector } from './plugins/detector.ts';
+import docsPlugin from './plugins/docs.ts';
+import errorsPlugin from './plugins/errors.ts';
+import metricsPlugin from './plugins/metrics.ts';
+import pollerPlugin from './plugins/poller.ts';
+import securityPlugin from './plugins/security.ts';
+import storePlugin, { type AppStore } from './plugins/store.ts';
+import tmuxPlugin from './plugins/tmux.ts';
+import type { TmuxServer } from './tmux/types.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+  }
+}
+
+/** Parts a test or an embedder may supply instead of the ones built from config. */
+export interface AppDeps {
+  servers?: TmuxServer[];
+  store?: AppStore;
+  detector?: Detector;
+  /** Start the poll loop when the app is ready (default true). */
+  startLoop?: boolean;
+  logger?: boolean;
+}
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger === false ? false : { level: config.logLevel },
+    // Ids and cursors are short; a long URL is a mistake or an attack.
+    maxParamLength: 200,
+    bodyLimit: 16 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('config', config);
+
+  await app.register(errorsPlugin);
+  await app.register(securityPlugin, { config });
+  await app.register(docsPlugin);
+  await app.register(metricsPlugin);
+  await app.register(tmuxPlugin, { config, servers: deps.servers });
+  await app.register(storePlugin, { config, store: deps.store });
+  await app.register(detectorPlugin, { config, detector: deps.detector });
+  await app.register(pollerPlugin, { config, startLoop: deps.startLoop });
+
+  await app.register(healthRoutes);
+  await app.register(agentRoutes);
+  await app.register(summaryRoutes);
+  await app.register(monitorRoutes);
+  return app;
+}

@@ -1,0 +1,112 @@
+// Configuration: read once from the environment by one zod schema; defaults live here and nowhere else.
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { defaultSocketPath } from './tmux/index.ts';
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const boolFrom = z.stringbool();
+
+export const ConfigSchema = z
+  .object({
+    HOST: z.string().min(1).default('127.0.0.1').describe('Address to listen on; a non-loopback address needs API_TOKEN'),
+    PORT: intFrom(0, 65535).default(7700).describe('TCP port of the HTTP API'),
+    TMUX_SOCKETS: z
+      .string()
+      .optional()
+      .describe("Comma-separated tmux socket paths to monitor (default: the user's default tmux server)"),
+    TMUX_STRATEGY: z.enum(['pool', 'exec']).default('pool').describe('How to talk to tmux: pooled control mode or one subprocess per command'),
+    POOL_MIN: intFrom(0, 64).default(1).describe('Control-mode connections kept open per tmux server'),
+    POOL_MAX: intFrom(1, 64).default(2).describe('Most control-mode connections per tmux server'),
+    POLL_INTERVAL_MS: intFrom(50, 3_600_000).default(1000).describe('Time between the starts of two poll cycles'),
+    CAPTURE_MAX_AGE_MS: intFrom(0, 3_600_000)
+      .default(10_000)
+      .describe('Re-capture a pane at least this often even when tmux reports no activity'),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional().describe('Redis to store agents in (unset: embedded in-memory store)'),
+    AGENT_TTL_SECONDS: intFrom(5, 86_400).default(60).describe('Agents of a monitor that stopped writing expire from Redis after this'),
+    MONITOR_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore, at most 64')
+      .default(() => hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'paneward')
+      .describe('Name of this monitor; part of every agent id (default: the hostname)'),
+    API_TOKEN: z.string().min(16, 'at least 16 characters').optional().describe('Bearer token required on /v1/* when set'),
+    METRICS_AUTH: boolFrom.default(false).describe('Also require API_TOKEN on /metrics'),
+    PROFILES_DIR: z.string().optional().describe('Directory of detection profiles that add to or override the built-in ones'),
+    STUCK_AFTER_MS: intFrom(1000, 86_400_000).default(120_000).describe('A working agent whose screen is still this long is stuck'),
+    IDLE_AFTER_MS: intFrom(100, 86_400_000).default(5000).describe('A program silent this long is idle'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level'),
+  })
+  .refine((c) => c.POOL_MIN <= c.POOL_MAX, { message: 'must not be larger than POOL_MAX', path: ['POOL_MIN'] });
+
+type Env = z.output<typeof ConfigSchema>;
+
+export interface Config {
+  host: string;
+  port: number;
+  sockets: string[];
+  strategy: 'pool' | 'exec';
+  poolMin: number;
+  poolMax: number;
+  pollIntervalMs: number;
+  captureMaxAgeMs: number;
+  redisUrl: string | undefined;
+  agentTtlSeconds: number;
+  monitorId: string;
+  apiToken: string | undefined;
+  metricsAuth: boolean;
+  profilesDir: string | undefined;
+  stuckAfterMs: number;
+  idleAfterMs: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {}
+
+/** Parse the environment; throws ConfigError with one line naming the variable and what is allowed. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+  );
+  const parsed = ConfigSchema.safeParse(known);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const sockets = (e.TMUX_SOCKETS ?? defaultSocketPath(env))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const s of sockets) {
+    if (/[\n\r\0]/.test(s)) throw new ConfigError('invalid TMUX_SOCKETS: a socket path contains a newline or NUL');
+  }
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    sockets: [...new Set(sockets)],
+    strategy: e.TMUX_STRATEGY,
+    poolMin: e.POOL_MIN,
+    poolMax: e.POOL_MAX,
+    pollIntervalMs: e.POLL_INTERVAL_MS,
+    captureMaxAgeMs: e.CAPTURE_MAX_AGE_MS,
+    redisUrl: e.REDIS_URL,
+    agentTtlSeconds: e.AGENT_TTL_SECONDS,
+    monitorId: e.MONITOR_ID,
+    apiToken: e.API_TOKEN,
+    metricsAuth: e.METRICS_AUTH,
+    profilesDir: e.PROFILES_DIR,
+    stuckAfterMs: e.STUCK_AFTER_MS,
+    idleAfterMs: e.IDLE_AFTER_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Test and embedding convenience: a full config from defaults plus overrides, no environment. */
+export function configWith(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({ TMUX_SOCKETS: '/nonexistent/paneward-test.sock' }), ...overrides };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i;
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host);
+}

@@ -1,0 +1,317 @@
+// The background loop: one cycle lists every pane of every tmux server, captures the panes that changed,
+// classifies them, and writes the agents whose observation changed. Cycles never overlap; ticks that come
+// due while a cycle runs are skipped and counted, never queued.
+import { createHash } from 'node:crypto';
+import type { AgentObservation, AgentState } from '../agents/model.ts';
+import type { Classification, Classifier } from '../detect/types.ts';
+import type { AgentStore } from '../store/types.ts';
+import type { PaneInfo, TmuxServer } from '../tmux/types.ts';
+import { agentId } from './agent-id.ts';
+import { CaptureCache } from './capture-cache.ts';
+
+export interface CycleStats {
+  startedAt: string;
+  durationMs: number;
+  ok: boolean;
+  panes: number;
+  captured: number;
+  captureCacheHits: number;
+  written: number;
+  changed: number;
+  removed: number;
+  errors: string[];
+}
+
+export interface PollerOptions {
+  monitor: string;
+  servers: () => TmuxServer[];
+  store: AgentStore;
+  classifier: () => Classifier;
+  intervalMs: number;
+  captureMaxAgeMs: number;
+  /** Unchanged agents are re-written this often so their TTL in the store does not lapse. */
+  refreshEveryMs: number;
+  onCycle?(stats: CycleStats): void;
+  onSkipped?(): void;
+  onTransition?(from: AgentState | null, to: AgentState): void;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+/** What the loop remembers of one live pane between cycles. */
+interface Tracked {
+  pane: PaneInfo;
+  screen: string;
+  screenHash: string;
+  screenChangedAt: number;
+  classification: Classification | null;
+  writtenFingerprint: string;
+  writtenAt: number;
+}
+
+export class Poller {
+  private readonly tracked = new Map<string, Tracked>();
+  readonly captureCache: CaptureCache;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<CycleStats> | null = null;
+  private stopped = true;
+  private nextTickAt = 0;
+  cyclesRun = 0;
+  cyclesSkipped = 0;
+  lastCycle: CycleStats | null = null;
+  lastSuccessAt: number | null = null;
+
+  constructor(private readonly opts: PollerOptions) {
+    this.captureCache = new CaptureCache(opts.captureMaxAgeMs);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.nextTickAt = Date.now();
+    this.schedule();
+  }
+
+  /** Stop ticking and wait for the cycle in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  get isRunning(): boolean {
+    return !this.stopped;
+  }
+
+  /** Run a cycle now, after the one in flight (if any) finishes. */
+  async runNow(): Promise<CycleStats> {
+    while (this.running) await this.running.catch(() => undefined);
+    return this.runExclusive();
+  }
+
+  /** Current classification of every live pane, for metrics. */
+  current(): Array<{ id: string; classification: Classification }> {
+    const out: Array<{ id: string; classification: Classification }> = [];
+    for (const [id, t] of this.tracked) if (t.classification) out.push({ id, classification: t.classification });
+    return out;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const delay = Math.max(0, this.nextTickAt - Date.now());
+    this.timer = setTimeout(() => void this.tick(), delay);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    if (this.running) {
+      this.skip();
+    } else {
+      await this.runExclusive().catch(() => undefined);
+    }
+    this.nextTickAt += this.opts.intervalMs;
+    // Ticks that came due while the cycle ran are dropped, not run back to back.
+    while (this.nextTickAt <= Date.now()) {
+      this.nextTickAt += this.opts.intervalMs;
+      this.skip();
+    }
+    this.schedule();
+  }
+
+  private skip(): void {
+    this.cyclesSkipped++;
+    this.opts.onSkipped?.();
+  }
+
+  private runExclusive(): Promise<CycleStats> {
+    const run = this.cycle().finally(() => {
+      this.running = null;
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async cycle(): Promise<CycleStats> {
+    const started = Date.now();
+    const errors: string[] = [];
+    const servers = this.opts.servers();
+
+    const listed = await Promise.all(
+      servers.map(async (server) => {
+        try {
+          return { server, panes: await server.listPanes(), ok: true };
+        } catch (err) {
+          errors.push(`${server.socket}: list-panes failed: ${(err as Error).message}`);
+          return { server, panes: [] as PaneInfo[], ok: false };
+        }
+      }),
+    );
+
+    const now = Date.now();
+    const seen = new Set<string>();
+    const answered = new Set<string>();
+    let captured = 0;
+    let hits = 0;
+    const observed: Array<{ id: string; pane: PaneInfo }> = [];
+
+    await Promise.all(
+      listed.map(async ({ server, panes, ok }) => {
+        if (ok) answered.add(server.socket);
+        const wanted: string[] = [];
+        for (const pane of panes) {
+          const id = agentId(this.opts.monitor, pane);
+          seen.add(id);
+          observed.push({ id, pane });
+          if (this.captureCache.needsCapture(id, pane, now)) wanted.push(pane.paneId);
+          else hits++;
+        }
+        if (wanted.length === 0) return;
+        let screens: Map<string, string>;
+        try {
+          screens = await server.capturePanes(wanted);
+        } catch (err) {
+          errors.push(`${server.socket}: capture failed: ${(err as Error).message}`);
+          return;
+        }
+        const capturedAt = Date.now();
+        for (const pane of panes) {
+          const text = screens.get(pane.paneId);
+          if (text === undefined) continue;
+          captured++;
+          const id = agentId(this.opts.monitor, pane);
+          this.captureCache.captured(id, pane, capturedAt);
+          this.rememberScreen(id, pane, text, capturedAt);
+        }
+      }),
+    );
+
+    const classifier = this.opts.classifier();
+    const writes: AgentObservation[] = [];
+    for (const { id, pane } of observed) {
+      const t = this.tracked.get(id);
+      if (!t) continue; // never captured yet (capture failed): nothing to classify
+      t.pane = pane;
+      let classification: Classification;
+      try {
+        classification = classifier.classify({ id, pane, screen: t.screen, screenChangedAt: t.screenChangedAt, now });
+      } catch (err) {
+        errors.push(`${id}: classify failed: ${(err as Error).message}`);
+        continue;
+      }
+      t.classification = classification;
+      const observation = toObservation(this.opts.monitor, id, pane, t, classification, now);
+      const fingerprint = observationFingerprint(observation);
+      if (fingerprint !== t.writtenFingerprint || now - t.writtenAt >= this.opts.refreshEveryMs) {
+        writes.push(observation);
+      }
+    }
+
+    let changed = 0;
+    let written = 0;
+    try {
+      if (writes.length > 0) {
+        const result = await this.opts.store.write(writes);
+        written = writes.length;
+        changed = result.changed.length;
+        for (const w of writes) {
+          const t = this.tracked.get(w.id);
+          if (t) {
+            t.writtenFingerprint = observationFingerprint(w);
+            t.writtenAt = now;
+          }
+        }
+        for (const tr of result.transitions) this.opts.onTransition?.(tr.from, tr.to);
+      }
+    } catch (err) {
+      errors.push(`store write failed: ${(err as Error).message}`);
+    }
+
+    // Panes gone from a server that answered are gone; a server that failed to answer keeps its agents.
+    const gone: string[] = [];
+    for (const [id, t] of this.tracked) {
+      if (!seen.has(id) && answered.has(t.pane.socket)) gone.push(id);
+    }
+    for (const id of gone) {
+      this.tracked.delete(id);
+      this.captureCache.forget(id);
+      classifier.forget(id);
+    }
+    if (gone.length > 0) {
+      await this.opts.store.remove(gone).catch((err: Error) => errors.push(`store remove failed: ${err.message}`));
+    }
+
+    const stats: CycleStats = {
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      ok: errors.length === 0,
+      panes: observed.length,
+      captured,
+      captureCacheHits: hits,
+      written,
+      changed,
+      removed: gone.length,
+      errors,
+    };
+    this.cyclesRun++;
+    this.lastCycle = stats;
+    if (stats.ok) this.lastSuccessAt = Date.now();
+    else this.opts.log?.warn({ errors }, 'poll cycle had errors');
+    this.opts.onCycle?.(stats);
+    return stats;
+  }
+
+  private rememberScreen(id: string, pane: PaneInfo, text: string, at: number): void {
+    const hash = createHash('sha1').update(text).digest('base64url');
+    const t = this.tracked.get(id);
+    if (!t) {
+      this.tracked.set(id, {
+        pane,
+        screen: text,
+        screenHash: hash,
+        screenChangedAt: at,
+        classification: null,
+        writtenFingerprint: '',
+        writtenAt: 0,
+      });
+    } else if (t.screenHash !== hash) {
+      t.screen = text;
+      t.screenHash = hash;
+      t.screenChangedAt = at;
+    }
+  }
+}
+
+function toObservation(
+  monitor: string,
+  id: string,
+  pane: PaneInfo,
+  t: Tracked,
+  c: Classification,
+  now: number,
+): AgentObservation {
+  return {
+    id,
+    monitor,
+    socket: pane.socket,
+    target: `${pane.sessionName}:${pane.windowIndex}.${pane.paneIndex}`,
+    session: pane.sessionName,
+    windowIndex: pane.windowIndex,
+    windowName: pane.windowName,
+    paneIndex: pane.paneIndex,
+    paneId: pane.paneId,
+    pid: pane.panePid,
+    command: pane.currentCommand,
+    kind: c.kind,
+    state: c.state,
+    detail: c.detail,
+    screenHash: t.screenHash,
+    screen: t.screen,
+    observedAt: now,
+  };
+}
+
+/** Everything that makes a write worth doing; observedAt alone does not. */
+function observationFingerprint(o: AgentObservation): string {
+  return JSON.stringify([o.state, o.kind, o.screenHash, o.detail, o.target, o.windowName, o.command, o.pid]);
+}

@@ -1,0 +1,35 @@
+// State detection from declarative profiles, as `app.detector`.
+import fp from 'fastify-plugin';
+import type { Config } from '../config.ts';
+import { createDetector } from '../detect/index.ts';
+import type { Classifier } from '../detect/types.ts';
+
+export type Detector = Classifier & {
+  explain(id: string): unknown;
+  reload(): { ok: boolean; errors: string[]; profiles: string[] };
+  close(): void;
+};
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    detector: Detector;
+  }
+}
+
+export default fp<{ config: Config; detector?: Detector }>(
+  async (app, { config, detector: given }) => {
+    const detector =
+      given ??
+      createDetector({
+        profileDirs: config.profilesDir ? [config.profilesDir] : [],
+        watch: true,
+        stuckAfterMs: config.stuckAfterMs,
+        idleAfterMs: config.idleAfterMs,
+        onRuleHit: (kind, rule) => app.metrics.ruleHit(kind, rule),
+        log: (msg) => app.log.info(msg),
+      });
+    app.decorate('detector', detector);
+    app.addHook('onClose', async () => detector.close());
+  },
+  { name: 'paneward-detector', dependencies: ['paneward-metrics'] },
+);

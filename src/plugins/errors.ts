@@ -1,0 +1,39 @@
+// One error handler: validation failures become 400 naming the field; our own errors keep their status;
+// anything else is a 500 that is logged and does not leak internals.
+import { STATUS_CODES } from 'node:http';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { FastifyError } from 'fastify';
+
+export default fp(
+  async (app) => {
+    app.setErrorHandler((err: FastifyError, req, reply) => {
+      if (hasZodFastifySchemaValidationErrors(err)) {
+        const where = err.validationContext ?? 'request';
+        const message = err.validation
+          .map((v) => {
+            const field = [where, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.');
+            return `${field}: ${v.message}`;
+          })
+          .join('; ');
+        return reply.code(400).send({ statusCode: 400, code: 'PANEWARD_ERR_VALIDATION', error: 'Bad Request', message });
+      }
+      const status = err.statusCode ?? 500;
+      if (status >= 500) {
+        req.log.error({ err }, 'request failed');
+        return reply.code(status).send({ statusCode: status, code: err.code, error: 'Internal Server Error', message: 'internal error; see the server log' });
+      }
+      if (status === 401) reply.header('www-authenticate', 'Bearer realm="paneward"');
+      return reply.code(status).send({ statusCode: status, code: err.code, error: STATUS_CODES[status] ?? 'Error', message: err.message });
+    });
+    app.setNotFoundHandler((req, reply) => {
+      reply.code(404).send({
+        statusCode: 404,
+        code: 'PANEWARD_ERR_NO_ROUTE',
+        error: 'Not Found',
+        message: `no route ${req.method} ${req.url.split('?')[0]}; see /docs for the API`,
+      });
+    });
+  },
+  { name: 'paneward-errors' },
+);

@@ -1,0 +1,41 @@
+// Request gatekeeping: bearer token on /v1/* (and /metrics if asked), and, while bound to loopback, refusal
+// of Host headers that are not loopback names, so a web page cannot reach us through DNS rebinding.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import { isLoopbackHost, type Config } from '../config.ts';
+import { ForeignHost, Unauthorized } from '../errors.ts';
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Constant-time comparison that also hides the token's length. */
+function tokenMatches(given: string, expected: Buffer): boolean {
+  return timingSafeEqual(digest(given), expected);
+}
+
+function hostName(header: string): string {
+  if (header.startsWith('[')) return header.slice(0, header.indexOf(']') + 1);
+  return header.split(':')[0] ?? '';
+}
+
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    const expected = config.apiToken ? digest(config.apiToken) : null;
+    const checkHost = isLoopbackHost(config.host);
+    app.addHook('onRequest', async (req) => {
+      if (checkHost) {
+        const host = req.headers.host ?? '';
+        if (!isLoopbackHost(hostName(host))) throw new ForeignHost(host.slice(0, 100));
+      }
+      if (!expected) return;
+      const path = req.url.split('?')[0] ?? '';
+      const guarded = path.startsWith('/v1/') || (config.metricsAuth && path === '/metrics');
+      if (!guarded) return;
+      const auth = req.headers.authorization ?? '';
+      const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+      if (!token || !tokenMatches(token, expected)) throw new Unauthorized();
+    });
+  },
+  { name: 'paneward-security' },
+);

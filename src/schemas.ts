@@ -1,0 +1,79 @@
+// Shared zod schemas of the API; their .describe() text becomes the OpenAPI documentation.
+import { z } from 'zod';
+import { AGENT_KINDS, AGENT_STATES } from './agents/model.ts';
+
+export const AgentStateSchema = z.enum(AGENT_STATES).describe('Agent state');
+export const AgentKindSchema = z.enum(AGENT_KINDS).describe('What runs in the pane');
+
+export const AgentIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._~-]{1,200}$/, 'an agent id is letters, digits and . _ ~ - (as listed by GET /v1/agents)')
+  .describe('Agent id, e.g. myhost-1a2b3c4d-p12');
+
+export const StateDetailSchema = z
+  .object({
+    rule: z.string().describe('Id of the rule that decided the state'),
+    evidence: z.string().describe('The screen line or signal that matched, secrets redacted'),
+    confidence: z.number().min(0).max(1).describe('How sure the rule is, 0..1'),
+    resetsAt: z.string().optional().describe('When a rate limit lifts (ISO 8601), if the screen says'),
+  })
+  .describe('Why the agent is in its state');
+
+export const AgentSchema = z
+  .object({
+    id: AgentIdSchema,
+    monitor: z.string().describe('Monitor that observed the agent'),
+    socket: z.string().describe('tmux server socket path'),
+    target: z.string().describe('session:window.pane'),
+    session: z.string(),
+    windowIndex: z.number().int(),
+    windowName: z.string(),
+    paneIndex: z.number().int(),
+    paneId: z.string().describe('tmux pane id, %N'),
+    pid: z.number().int().describe('pid of the process tmux started in the pane'),
+    command: z.string().describe("tmux's pane_current_command"),
+    kind: AgentKindSchema,
+    state: AgentStateSchema,
+    stateSince: z.string().describe('When the current state began (ISO 8601)'),
+    version: z.number().int().min(1).describe('1 when first seen, +1 on every change of state or screen'),
+    observedAt: z.string().describe('Last observation (ISO 8601)'),
+    changedAt: z.string().describe('Last version change (ISO 8601)'),
+    detail: StateDetailSchema,
+    stale: z.boolean().describe('True while the store is unreachable and this comes from memory'),
+  })
+  .describe('An agent: one tmux pane and what it is doing');
+
+export const ErrorSchema = z
+  .object({
+    statusCode: z.number().int(),
+    code: z.string().optional(),
+    error: z.string(),
+    message: z.string().describe('What is wrong and, where possible, how to fix it'),
+  })
+  .describe('Error');
+
+export const TransitionSchema = z.object({
+  from: AgentStateSchema.nullable(),
+  to: AgentStateSchema,
+  at: z.string(),
+  version: z.number().int(),
+  rule: z.string(),
+  evidence: z.string(),
+});
+
+export const CycleStatsSchema = z
+  .object({
+    startedAt: z.string(),
+    durationMs: z.number(),
+    ok: z.boolean(),
+    panes: z.number().int(),
+    captured: z.number().int().describe('Panes captured this cycle'),
+    captureCacheHits: z.number().int().describe('Panes skipped because tmux reported no change'),
+    written: z.number().int().describe('Observations written to the store'),
+    changed: z.number().int().describe('Agents whose version moved'),
+    removed: z.number().int().describe('Agents whose pane vanished'),
+    errors: z.array(z.string()),
+  })
+  .describe('One poll cycle');
+
+export const StrategySchema = z.enum(['pool', 'exec']).describe('pool: persistent tmux -C connections; exec: one tmux subprocess per command');
