@@ -27,12 +27,27 @@ export interface SinceResult {
   agents: AgentRecord[]; // changed after seq
   removed: string[]; // ids gone after seq
   seq: number;
+  /**
+   * True when `seq` was older than the bounded removal log (or newer than the store's own sequence, e.g. after a
+   * Redis restart): `agents` is then every agent matching the filter and the caller should drop anything it holds
+   * that is not listed. Absent or false for an ordinary incremental answer.
+   */
+  full?: boolean;
 }
 
 export interface StoreHealth {
   backend: 'memory' | 'redis';
   up: boolean;
   reason: string | null;
+}
+
+export interface ReadCacheStats {
+  read: { hits: number; misses: number };
+}
+
+/** Optional hooks for metrics; the `read` layer is the store's in-process cache in front of Redis reads. */
+export interface StoreObserver {
+  onCache?(layer: 'read', hit: boolean): void;
 }
 
 export interface AgentStore {

@@ -1,0 +1,111 @@
+// The Lua scripts behind the Redis store. Each runs atomically in Redis, so two monitors writing the same agent
+// serialise on the server: no WATCH/MULTI retry loops, no lost updates, no version moving backwards.
+// Every key a script touches is passed in KEYS and shares the `{agents}` hash tag, so they hash to one slot and
+// the scripts also run on Redis Cluster.
+
+/**
+ * Compare-and-set of one observation (mirrors `nextHead` in records.ts).
+ * KEYS: 1 seq, 2 agent hash, 3 screen, 4 history stream, 5 ids (lex zset), 6 changes (zset by seq),
+ *       7 expiry (zset by expiry ms), 8 removed log (zset by seq)
+ * ARGV: 1 id, 2 state, 3 screenHash, 4 screen, 5 record body JSON, 6 observedAt ms, 7 ttl ms, 8 history limit,
+ *       9 floor version, 10 rule, 11 evidence
+ * Returns {changed 0|1, version, stateSince, changedAt, observedAt, moved 0|1|2, previous state}
+ * where moved is 0 = state did not move, 1 = new agent, 2 = state moved from `previous state`.
+ */
+export const WRITE_AGENT_LUA = `
+local cur = redis.call('HMGET', KEYS[2], 'v', 'state', 'sh', 'since', 'chg', 'obs')
+local state, sh = ARGV[2], ARGV[3]
+local obs = tonumber(ARGV[6])
+local ttl = tonumber(ARGV[7])
+local floor = tonumber(ARGV[9])
+local version = tonumber(cur[1])
+local changed, moved, prev = 0, 0, ''
+local since, chg, seen = obs, obs, obs
+if not version then
+  version = math.max(1, floor)
+  changed, moved = 1, 1
+else
+  prev = cur[2]
+  since, chg, seen = tonumber(cur[4]), tonumber(cur[5]), math.max(tonumber(cur[6]), obs)
+  if prev ~= state then
+    version = math.max(version + 1, floor)
+    changed, moved, since, chg = 1, 2, obs, obs
+  elseif cur[3] ~= sh then
+    version = math.max(version + 1, floor)
+    changed, chg = 1, obs
+  elseif version < floor then
+    version = floor
+    changed, chg = 1, obs
+  end
+end
+if changed == 1 then
+  local seq = redis.call('INCR', KEYS[1])
+  redis.call('HSET', KEYS[2], 'v', version, 'state', state, 'sh', sh, 'since', since, 'chg', chg,
+    'obs', seen, 'seq', seq, 'body', ARGV[5])
+  redis.call('SET', KEYS[3], ARGV[4], 'PX', ttl)
+  redis.call('ZADD', KEYS[5], 0, ARGV[1])
+  redis.call('ZADD', KEYS[6], seq, ARGV[1])
+  redis.call('ZREM', KEYS[8], ARGV[1])
+  if moved ~= 0 then
+    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'from', prev, 'to', state, 'at', obs,
+      'version', version, 'rule', ARGV[10], 'evidence', ARGV[11])
+  end
+else
+  redis.call('HSET', KEYS[2], 'obs', seen)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+end
+redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('PEXPIRE', KEYS[4], ttl)
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[7], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + ttl, ARGV[1])
+return {changed, version, since, chg, seen, moved, prev}
+`;
+
+/**
+ * Remove one agent and log the removal at a new seq, trimming the log to its limit.
+ * KEYS: 1 seq, 2 agent hash, 3 screen, 4 history, 5 ids, 6 changes, 7 expiry, 8 removed log, 9 removed floor
+ * ARGV: 1 id, 2 removed log limit, 3 '1' to act only when the agent hash has expired (lazy reaping)
+ * Returns the removal seq, or 0 when there was nothing to remove.
+ */
+export const REMOVE_AGENT_LUA = `
+local exists = redis.call('EXISTS', KEYS[2]) == 1
+if ARGV[3] == '1' and exists then return 0 end
+if not exists and not redis.call('ZSCORE', KEYS[5], ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+redis.call('ZREM', KEYS[5], ARGV[1])
+redis.call('ZREM', KEYS[6], ARGV[1])
+redis.call('ZREM', KEYS[7], ARGV[1])
+local seq = redis.call('INCR', KEYS[1])
+redis.call('ZADD', KEYS[8], seq, ARGV[1])
+local excess = redis.call('ZCARD', KEYS[8]) - tonumber(ARGV[2])
+if excess > 0 then
+  local dropped = redis.call('ZRANGE', KEYS[8], excess - 1, excess - 1, 'WITHSCORES')
+  redis.call('SET', KEYS[9], dropped[2])
+  redis.call('ZREMRANGEBYRANK', KEYS[8], 0, excess - 1)
+end
+return seq
+`;
+
+/**
+ * Ids whose TTL has passed by Redis's own clock (the same clock the write script scored them with).
+ * KEYS: 1 expiry. ARGV: 1 max ids. Read-only.
+ */
+export const EXPIRED_IDS_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZRANGE', KEYS[1], '-inf', now, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[1]))
+`;
+
+/**
+ * Raise the global seq to at least ARGV[1] (after a Redis restart lost it), so `since()` callers never see the
+ * sequence go backwards. KEYS: 1 seq. Returns the resulting seq.
+ */
+export const RAISE_SEQ_LUA = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local min = tonumber(ARGV[1])
+if cur < min then
+  redis.call('SET', KEYS[1], min)
+  return min
+end
+return cur
+`;

@@ -1,0 +1,404 @@
+// The Redis store: one hash per agent written through a Lua compare-and-set script, a global change seq, a
+// capped transition stream per agent, TTLs so a dead monitor's agents expire, and a read cache in front.
+// Key layout and the script logic are described in README.md; the scripts live in redis-scripts.ts.
+import { Redis, type ChainableCommander } from 'ioredis';
+import type { AgentObservation, AgentRecord, AgentState, StateTransition } from '../agents/model.ts';
+import type { VersionedResult, VersionedWrite } from './memory.ts';
+import { compareIds, summarize } from './memory.ts';
+import { ReadCache } from './read-cache.ts';
+import { EXPIRED_IDS_LUA, RAISE_SEQ_LUA, REMOVE_AGENT_LUA, WRITE_AGENT_LUA } from './redis-scripts.ts';
+import {
+  DEFAULT_HISTORY_LIMIT,
+  DEFAULT_REMOVED_LOG_LIMIT,
+  DEFAULT_TTL_SECONDS,
+  clampLimit,
+  decodeCursor,
+  encodeCursor,
+  matchesFilter,
+  recordBody,
+  toRecord,
+  type RecordBody,
+} from './records.ts';
+import type {
+  AgentFilter,
+  AgentStore,
+  ListPage,
+  ReadCacheStats,
+  SinceResult,
+  StoreHealth,
+  StoreObserver,
+  WriteResult,
+} from './types.ts';
+
+export const DEFAULT_KEY_PREFIX = 'paneward:{agents}:';
+
+export interface RedisStoreOptions {
+  monitor: string;
+  url: string;
+  ttlSeconds?: number;
+  historyLimit?: number;
+  removedLogLimit?: number;
+  /** Must contain a `{hash tag}` so every key lands in one cluster slot. */
+  keyPrefix?: string;
+  observer?: StoreObserver;
+  /** Upper bound on how long a cached read may be served while the seq stands still (default 1000 ms). */
+  readCacheMaxAgeMs?: number;
+  /** Cap of the reconnect backoff (default 2000 ms). */
+  reconnectMaxDelayMs?: number;
+}
+
+/** Observations per pipeline: a 1000-agent cycle is one round trip, bigger ones a few. */
+const WRITE_BATCH = 1000;
+/** Expired ids reaped per read; the rest go on the next read. */
+const REAP_BATCH = 200;
+/** Ids fetched per round trip while paging with a filter. */
+const LIST_CHUNK = 500;
+
+interface ScriptCommands {
+  panewardWrite(...args: Array<string | number>): Promise<unknown>;
+  panewardRemove(...args: Array<string | number>): Promise<unknown>;
+  panewardExpired(...args: Array<string | number>): Promise<unknown>;
+  panewardRaiseSeq(...args: Array<string | number>): Promise<unknown>;
+}
+type Scripted<T> = T & ScriptCommands;
+
+export class RedisStore implements AgentStore {
+  readonly client: Scripted<Redis>;
+  private readonly ttlMs: number;
+  private readonly historyLimit: number;
+  private readonly removedLogLimit: number;
+  private readonly prefix: string;
+  private readonly cache: ReadCache;
+  private readonly connecting: Promise<void>;
+  private readonly readyListeners = new Set<() => void>();
+  private up = false;
+  private reason: string | null = 'connecting';
+  private closed = false;
+
+  constructor(opts: RedisStoreOptions) {
+    this.ttlMs = Math.max(1, Math.round((opts.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000));
+    this.historyLimit = opts.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    this.removedLogLimit = opts.removedLogLimit ?? DEFAULT_REMOVED_LOG_LIMIT;
+    this.prefix = opts.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    if (!/\{[^}]+\}/.test(this.prefix)) throw new Error(`keyPrefix needs a {hash tag}: ${this.prefix}`);
+    this.cache = new ReadCache({ maxAgeMs: opts.readCacheMaxAgeMs ?? 1000, maxEntries: 1000, observer: opts.observer });
+    const maxDelay = opts.reconnectMaxDelayMs ?? 2000;
+    const client = new Redis(opts.url, {
+      lazyConnect: true,
+      // Fail fast while disconnected instead of queueing: the resilient wrapper serves from memory meanwhile.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      commandTimeout: 5000,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
+      connectionName: `paneward:${opts.monitor}`,
+    });
+    client.defineCommand('panewardWrite', { numberOfKeys: 8, lua: WRITE_AGENT_LUA });
+    client.defineCommand('panewardRemove', { numberOfKeys: 9, lua: REMOVE_AGENT_LUA });
+    client.defineCommand('panewardExpired', { numberOfKeys: 1, lua: EXPIRED_IDS_LUA, readOnly: true });
+    client.defineCommand('panewardRaiseSeq', { numberOfKeys: 1, lua: RAISE_SEQ_LUA });
+    this.client = client as Scripted<Redis>;
+    // An 'error' event without a listener would crash the process; record it as health instead.
+    client.on('error', (err: Error) => this.markDown(err.message));
+    client.on('close', () => this.markDown(this.reason ?? 'connection closed'));
+    client.on('end', () => this.markDown(this.closed ? 'closed' : 'connection ended'));
+    client.on('ready', () => {
+      this.up = true;
+      this.reason = null;
+      for (const listener of this.readyListeners) listener();
+    });
+    this.connecting = client.connect().catch(() => undefined);
+  }
+
+  /** Resolves once the first connection attempt settled (ready or failed; reconnects continue either way). */
+  async connected(): Promise<boolean> {
+    await this.connecting;
+    return this.isReady();
+  }
+
+  isReady(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  onReady(listener: () => void): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
+  async write(observations: AgentObservation[]): Promise<WriteResult> {
+    return summarize(await this.writeVersioned(observations.map((obs) => ({ obs, floor: 0 }))));
+  }
+
+  /** The CAS script for each observation, batched into pipelines. */
+  async writeVersioned(items: VersionedWrite[]): Promise<VersionedResult[]> {
+    await this.connecting;
+    const results: VersionedResult[] = [];
+    try {
+      for (let start = 0; start < items.length; start += WRITE_BATCH) {
+        const batch = items.slice(start, start + WRITE_BATCH);
+        const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
+        for (const { obs, floor } of batch) this.queueWrite(pipeline, obs, floor);
+        const replies = unwrap(await pipeline.exec());
+        batch.forEach(({ obs }, i) => results.push(this.parseWriteReply(obs, replies[i])));
+      }
+    } finally {
+      this.cache.invalidate();
+    }
+    return results;
+  }
+
+  async remove(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.connecting;
+    try {
+      const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
+      for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '0');
+      unwrap(await pipeline.exec());
+    } finally {
+      this.cache.invalidate();
+    }
+  }
+
+  /** Raise the global seq to at least `min` (used after Redis lost its data). */
+  async raiseSeq(min: number): Promise<number> {
+    await this.connecting;
+    return Number(await this.client.panewardRaiseSeq(this.key('seq'), min));
+  }
+
+  async get(id: string): Promise<AgentRecord | null> {
+    return this.cache.read(`get\0${id}`, () => this.seq(), async () => {
+      await this.connecting;
+      const [seq, hash] = unwrap(await this.client.pipeline().get(this.key('seq')).hgetall(this.agentKey(id)).exec());
+      return { seq: Number(seq ?? 0), value: parseAgent(hash) };
+    });
+  }
+
+  async list(filter: AgentFilter, limit: number, cursor: string | null): Promise<ListPage> {
+    const max = clampLimit(limit);
+    const after = cursor === null ? null : decodeCursor(cursor);
+    const key = `list\0${filterKey(filter)}\0${max}\0${cursor ?? ''}`;
+    return this.cache.read<ListPage>(key, () => this.seq(), async () => {
+      const seq = await this.reapThenSeq();
+      const agents: AgentRecord[] = [];
+      let from = after === null ? '-' : `(${after}`;
+      for (;;) {
+        const ids = await this.client.zrangebylex(this.key('ids'), from, '+', 'LIMIT', '0', String(Math.min(LIST_CHUNK, max + 1)));
+        if (ids.length === 0) break;
+        for (const record of await this.readAgents(ids)) {
+          if (!matchesFilter(record, filter)) continue;
+          if (agents.length === max) return { seq, value: { agents, nextCursor: encodeCursor(agents[max - 1]!.id), seq } };
+          agents.push(record);
+        }
+        from = `(${ids[ids.length - 1]!}`;
+      }
+      return { seq, value: { agents, nextCursor: null, seq } };
+    });
+  }
+
+  async since(seq: number, filter: AgentFilter): Promise<SinceResult> {
+    return this.cache.read(`since\0${filterKey(filter)}\0${seq}`, () => this.seq(), async () => {
+      const current = await this.reapThenSeq();
+      const [floor, changedIds, removed] = unwrap(
+        await this.client
+          .pipeline()
+          .get(this.key('removed-floor'))
+          .zrangebyscore(this.key('changes'), `(${seq}`, '+inf')
+          .zrangebyscore(this.key('removed'), `(${seq}`, '+inf')
+          .exec(),
+      ) as [string | null, string[], string[]];
+      const full = seq < Number(floor ?? 0) || seq > current;
+      const ids = full ? await this.client.zrange(this.key('ids'), '0', '-1') : changedIds;
+      const agents = (await this.readAgents([...ids].sort(compareIds))).filter((r) => matchesFilter(r, filter));
+      const value: SinceResult = full ? { agents, removed: [], seq: current, full: true } : { agents, removed, seq: current };
+      return { seq: current, value };
+    });
+  }
+
+  async screen(id: string): Promise<string | null> {
+    await this.connecting;
+    return this.client.get(this.key(`screen:${id}`));
+  }
+
+  async history(id: string, limit: number): Promise<StateTransition[]> {
+    await this.connecting;
+    const count = Math.min(clampLimit(limit), this.historyLimit);
+    const entries = await this.client.xrevrange(this.key(`history:${id}`), '+', '-', 'COUNT', count);
+    return entries.map(([, fields]) => parseTransition(fields));
+  }
+
+  async seq(): Promise<number> {
+    await this.connecting;
+    return Number((await this.client.get(this.key('seq'))) ?? 0);
+  }
+
+  health(): StoreHealth {
+    return { backend: 'redis', up: this.up, reason: this.up ? null : this.reason };
+  }
+
+  cacheStats(): ReadCacheStats {
+    return this.cache.stats();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.readyListeners.clear();
+    this.cache.invalidate();
+    await this.connecting;
+    if (this.client.status === 'ready') {
+      try {
+        await this.client.quit();
+        return;
+      } catch {
+        // fall through to a hard disconnect
+      }
+    }
+    this.client.disconnect(false);
+  }
+
+  key(name: string): string {
+    return this.prefix + name;
+  }
+
+  private agentKey(id: string): string {
+    return this.key(`agent:${id}`);
+  }
+
+  private queueWrite(pipeline: Scripted<ChainableCommander>, obs: AgentObservation, floor: number): void {
+    pipeline.panewardWrite(
+      this.key('seq'),
+      this.agentKey(obs.id),
+      this.key(`screen:${obs.id}`),
+      this.key(`history:${obs.id}`),
+      this.key('ids'),
+      this.key('changes'),
+      this.key('expiry'),
+      this.key('removed'),
+      obs.id,
+      obs.state,
+      obs.screenHash,
+      obs.screen,
+      JSON.stringify(recordBody(obs)),
+      obs.observedAt,
+      this.ttlMs,
+      this.historyLimit,
+      floor,
+      obs.detail.rule,
+      obs.detail.evidence,
+    );
+  }
+
+  private parseWriteReply(obs: AgentObservation, reply: unknown): VersionedResult {
+    const [changed, version, stateSince, changedAt, observedAt, moved, previous] = reply as [number, number, number, number, number, number, string];
+    const from = moved === 1 ? null : moved === 2 ? (previous as AgentState) : undefined;
+    const record = toRecord(recordBody(obs), {
+      version: Number(version),
+      stateSince: Number(stateSince),
+      changedAt: Number(changedAt),
+      observedAt: Number(observedAt),
+    });
+    return { record, changed: Number(changed) === 1, from };
+  }
+
+  private removeKeys(id: string): string[] {
+    return [
+      this.key('seq'),
+      this.agentKey(id),
+      this.key(`screen:${id}`),
+      this.key(`history:${id}`),
+      this.key('ids'),
+      this.key('changes'),
+      this.key('expiry'),
+      this.key('removed'),
+      this.key('removed-floor'),
+    ];
+  }
+
+  /**
+   * Lazy TTL cleanup: agents whose hash expired are taken out of the indexes and logged as removed (so `since()`
+   * reports them), then the seq is read. In the common case (nothing expired) this is one round trip.
+   */
+  private async reapThenSeq(): Promise<number> {
+    await this.connecting;
+    for (;;) {
+      const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
+      pipeline.panewardExpired(this.key('expiry'), REAP_BATCH);
+      pipeline.get(this.key('seq'));
+      const [expired, seq] = unwrap(await pipeline.exec()) as [string[], string | null];
+      if (expired.length === 0) return Number(seq ?? 0);
+      await this.reap(expired);
+      if (expired.length < REAP_BATCH) return this.seq();
+    }
+  }
+
+  private async reap(ids: string[]): Promise<void> {
+    const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
+    for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '1');
+    unwrap(await pipeline.exec());
+  }
+
+  /** Read agent hashes in one round trip; ids whose hash has expired are reaped and left out. */
+  private async readAgents(ids: string[]): Promise<AgentRecord[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.hgetall(this.agentKey(id));
+    const hashes = unwrap(await pipeline.exec());
+    const records: AgentRecord[] = [];
+    const gone: string[] = [];
+    hashes.forEach((hash, i) => {
+      const record = parseAgent(hash);
+      if (record) records.push(record);
+      else gone.push(ids[i]!);
+    });
+    if (gone.length > 0) await this.reap(gone);
+    return records;
+  }
+
+  private markDown(reason: string): void {
+    this.up = false;
+    this.reason = reason;
+  }
+}
+
+/** Pipeline replies as values; the first error (e.g. the connection is gone) is thrown. */
+function unwrap(replies: Array<[Error | null, unknown]> | null): unknown[] {
+  if (!replies) throw new Error('redis pipeline was discarded');
+  return replies.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
+function parseAgent(hash: unknown): AgentRecord | null {
+  const fields = hash as Record<string, string> | null;
+  if (!fields || fields.body === undefined || fields.v === undefined) return null;
+  const body = JSON.parse(fields.body) as RecordBody;
+  return toRecord(body, {
+    version: Number(fields.v),
+    stateSince: Number(fields.since),
+    changedAt: Number(fields.chg),
+    observedAt: Number(fields.obs),
+  });
+}
+
+function parseTransition(fields: string[]): StateTransition {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
+  const from = map.get('from') ?? '';
+  return {
+    from: from === '' ? null : (from as AgentState),
+    to: map.get('to') as AgentState,
+    at: new Date(Number(map.get('at'))).toISOString(),
+    version: Number(map.get('version')),
+    rule: map.get('rule') ?? '',
+    evidence: map.get('evidence') ?? '',
+  };
+}
+
+function filterKey(filter: AgentFilter): string {
+  return [filter.state ?? '', filter.kind ?? '', filter.session ?? '', filter.monitor ?? ''].join('\0');
+}
+
+export function createRedisStore(opts: RedisStoreOptions): RedisStore {
+  return new RedisStore(opts);
+}

@@ -1,0 +1,198 @@
+// Redis with a memory mirror: while Redis is unreachable the loop keeps writing to the mirror, reads serve the
+// mirror marked stale, and when Redis is back the mirror is rewritten through the CAS script.
+import type { AgentObservation, AgentRecord, StateTransition } from '../agents/model.ts';
+import { summarize, type MemoryStore, type VersionedResult } from './memory.ts';
+import type { RedisStore } from './redis.ts';
+import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, StoreHealth, WriteResult } from './types.ts';
+
+/** Removals made while Redis was down and not yet replayed; beyond this the Redis TTL removes them instead. */
+const MAX_PENDING_REMOVALS = 10_000;
+
+export class ResilientStore implements AgentStore {
+  /** Set while Redis has not seen this process's latest state; reads then come from the mirror. */
+  private outOfSync: string | null = null;
+  /** The highest global seq handed to callers, so a Redis that restarted empty is raised to it. */
+  private lastSeq = 0;
+  private readonly pendingRemovals = new Set<string>();
+  /** Writes, removals and resyncs run one at a time, in call order. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly stopListening: () => void;
+
+  constructor(
+    private readonly redis: RedisStore,
+    private readonly mirror: MemoryStore,
+  ) {
+    this.stopListening = redis.onReady(() => {
+      if (this.outOfSync !== null) void this.exclusive(() => this.resync());
+    });
+  }
+
+  async write(observations: AgentObservation[]): Promise<WriteResult> {
+    return this.exclusive(async () => {
+      await this.resync();
+      if (this.outOfSync === null) {
+        try {
+          // The floor is the version this process already served: a Redis that lost data cannot move it back.
+          const results = await this.redis.writeVersioned(
+            observations.map((obs) => ({ obs, floor: this.mirror.versionOf(obs.id) })),
+          );
+          results.forEach((r, i) => this.mirror.adopt(observations[i]!, r.record));
+          return summarize(results);
+        } catch (err) {
+          this.fallBehind(err);
+        }
+      }
+      for (const obs of observations) this.pendingRemovals.delete(obs.id);
+      const local = this.mirror.writeVersioned(observations.map((obs) => ({ obs, floor: 0 })));
+      return summarize(local.map((r): VersionedResult => ({ ...r, record: markStale(r.record) })));
+    });
+  }
+
+  async remove(ids: string[]): Promise<void> {
+    return this.exclusive(async () => {
+      await this.mirror.remove(ids);
+      await this.resync();
+      if (this.outOfSync === null) {
+        try {
+          await this.redis.remove(ids);
+          return;
+        } catch (err) {
+          this.fallBehind(err);
+        }
+      }
+      for (const id of ids) this.pendingRemovals.add(id);
+      for (const id of this.pendingRemovals) {
+        if (this.pendingRemovals.size <= MAX_PENDING_REMOVALS) break;
+        this.pendingRemovals.delete(id);
+      }
+    });
+  }
+
+  async get(id: string): Promise<AgentRecord | null> {
+    return this.read(
+      () => this.redis.get(id),
+      async () => {
+        const record = await this.mirror.get(id);
+        return record && markStale(record);
+      },
+    );
+  }
+
+  async list(filter: AgentFilter, limit: number, cursor: string | null): Promise<ListPage> {
+    const page = await this.read(
+      () => this.redis.list(filter, limit, cursor),
+      async () => {
+        const local = await this.mirror.list(filter, limit, cursor);
+        return { ...local, agents: local.agents.map(markStale), seq: this.lastSeq };
+      },
+    );
+    this.noteSeq(page.seq);
+    return page;
+  }
+
+  /** While out of sync the answer is always a full snapshot of the mirror at the last seq Redis gave out. */
+  async since(seq: number, filter: AgentFilter): Promise<SinceResult> {
+    const result = await this.read(
+      () => this.redis.since(seq, filter),
+      async () => {
+        const local = await this.mirror.since(-1, filter);
+        return { agents: local.agents.map(markStale), removed: [], seq: this.lastSeq, full: true };
+      },
+    );
+    this.noteSeq(result.seq);
+    return result;
+  }
+
+  async screen(id: string): Promise<string | null> {
+    return this.read(
+      () => this.redis.screen(id),
+      () => this.mirror.screen(id),
+    );
+  }
+
+  async history(id: string, limit: number): Promise<StateTransition[]> {
+    return this.read(
+      () => this.redis.history(id, limit),
+      () => this.mirror.history(id, limit),
+    );
+  }
+
+  async seq(): Promise<number> {
+    const seq = await this.read(
+      () => this.redis.seq(),
+      async () => this.lastSeq,
+    );
+    this.noteSeq(seq);
+    return seq;
+  }
+
+  health(): StoreHealth {
+    const health = this.redis.health();
+    if (health.up && this.outOfSync !== null) return { backend: 'redis', up: false, reason: this.outOfSync };
+    return health;
+  }
+
+  cacheStats(): ReadCacheStats {
+    return this.redis.cacheStats();
+  }
+
+  /** Agents held by the in-memory mirror (one per live agent of this monitor). */
+  mirrorSize(): number {
+    return this.mirror.size;
+  }
+
+  async close(): Promise<void> {
+    this.stopListening();
+    await this.queue;
+    await this.redis.close();
+    await this.mirror.close();
+  }
+
+  private async read<T>(fromRedis: () => Promise<T>, fromMirror: () => Promise<T>): Promise<T> {
+    if (this.outOfSync !== null && this.redis.isReady()) await this.exclusive(() => this.resync());
+    if (this.outOfSync === null) {
+      try {
+        return await fromRedis();
+      } catch (err) {
+        this.fallBehind(err);
+      }
+    }
+    return fromMirror();
+  }
+
+  /** Rewrite the mirror into Redis once it is reachable again; call only inside `exclusive`. */
+  private async resync(): Promise<void> {
+    if (this.outOfSync === null || !this.redis.isReady()) return;
+    try {
+      await this.redis.raiseSeq(this.lastSeq);
+      if (this.pendingRemovals.size > 0) {
+        await this.redis.remove([...this.pendingRemovals]);
+        this.pendingRemovals.clear();
+      }
+      const snapshot = this.mirror.snapshot();
+      const results = await this.redis.writeVersioned(snapshot);
+      results.forEach((r, i) => this.mirror.adopt(snapshot[i]!.obs, r.record));
+      this.outOfSync = null;
+    } catch (err) {
+      this.fallBehind(err);
+    }
+  }
+
+  private fallBehind(err: unknown): void {
+    this.outOfSync = `redis unavailable: ${err instanceof Error ? err.message : String(err)}`;
+  }
+
+  private noteSeq(seq: number): void {
+    if (seq > this.lastSeq) this.lastSeq = seq;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function markStale(record: AgentRecord): AgentRecord {
+  return { ...record, stale: true };
+}
