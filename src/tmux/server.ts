@@ -1,0 +1,178 @@
+// One tmux server as the monitor sees it: queries go through the pool or exec, with automatic fallback.
+import type { ControlClient } from './client.ts';
+import { isTmuxId } from './command.ts';
+import { TmuxError } from './errors.ts';
+import { ExecRunner } from './exec.ts';
+import { ControlPool, type ControlPoolOptions } from './pool.ts';
+import { captureCommand, paneListQuery, paneText, parsePaneList } from './queries.ts';
+import type { PaneInfo, PoolStats, Strategy, TmuxObserver, TmuxServer, TmuxServerStatus } from './types.ts';
+
+export interface TmuxServerOptions {
+  socket: string;
+  strategy: Strategy;
+  poolMin?: number;
+  poolMax?: number;
+  commandTimeoutMs?: number;
+  observer?: TmuxObserver;
+  /** Simultaneous subprocesses of the exec strategy. */
+  execConcurrency?: number;
+  /** Fine-tuning of the pool (timeouts, recycling, back-off); defaults in POOL_DEFAULTS. */
+  pool?: Partial<Omit<ControlPoolOptions, 'socket' | 'exec' | 'observer' | 'min' | 'max' | 'commandTimeoutMs'>>;
+  tmuxBinary?: string;
+}
+
+export class TmuxServerClient implements TmuxServer {
+  readonly socket: string;
+  private strategy: Strategy;
+  private pool: ControlPool | null = null;
+  private readonly exec: ExecRunner;
+  private readonly retiring = new Set<Promise<void>>();
+  private closed = false;
+  private state: Omit<TmuxServerStatus, 'socket' | 'strategy'> = {
+    up: false,
+    reason: 'not queried yet',
+    effectiveStrategy: 'exec',
+    lastOkAt: null,
+  };
+
+  constructor(private readonly opts: TmuxServerOptions) {
+    this.socket = opts.socket;
+    this.strategy = opts.strategy;
+    this.state.effectiveStrategy = opts.strategy;
+    this.exec = new ExecRunner(opts.socket, {
+      concurrency: opts.execConcurrency,
+      timeoutMs: opts.commandTimeoutMs,
+      tmuxBinary: opts.tmuxBinary,
+    });
+  }
+
+  async listPanes(): Promise<PaneInfo[]> {
+    return this.query(
+      [],
+      async (client) => {
+        const { command, separator } = paneListQuery();
+        const reply = await client.run(command);
+        if (!reply.ok) throw new TmuxError('command_failed', `list-panes: ${reply.lines.join(' ')}`, this.socket);
+        return parsePaneList(reply.lines.join('\n'), separator, this.socket);
+      },
+      async () => {
+        const { command, separator } = paneListQuery();
+        return parsePaneList(await this.exec.run(command), separator, this.socket);
+      },
+    );
+  }
+
+  async capturePanes(paneIds: string[]): Promise<Map<string, string>> {
+    const ids = [...new Set(paneIds)].filter((id) => isTmuxId(id, ['%']));
+    if (ids.length === 0) return new Map();
+    return this.query(
+      new Map(),
+      async (client) => {
+        // One write, one round trip: tmux answers the pipelined commands in order.
+        const replies = await Promise.all(client.runBatch(ids.map(captureCommand)));
+        const texts = new Map<string, string>();
+        replies.forEach((reply, i) => {
+          if (reply.ok) texts.set(ids[i]!, paneText(reply.lines));
+        });
+        return texts;
+      },
+      async () => {
+        const texts = new Map<string, string>();
+        const results = await Promise.allSettled(ids.map((id) => this.exec.run(captureCommand(id))));
+        results.forEach((r, i) => {
+          if (r.status === 'fulfilled') texts.set(ids[i]!, paneText(r.value.split('\n')));
+          else if ((r.reason as TmuxError).code !== 'command_failed') throw r.reason;
+        });
+        return texts;
+      },
+    );
+  }
+
+  status(): TmuxServerStatus {
+    return { socket: this.socket, strategy: this.strategy, ...this.state };
+  }
+
+  poolStats(): PoolStats | null {
+    return this.pool?.stats() ?? null;
+  }
+
+  /** Takes effect for the next query; queries in flight finish on the strategy they started with. */
+  setStrategy(strategy: Strategy): void {
+    if (strategy === this.strategy) return;
+    this.strategy = strategy;
+    if (strategy === 'exec' && this.pool) this.retire(this.pool);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pool) this.retire(this.pool);
+    await Promise.all(this.retiring);
+  }
+
+  private retire(pool: ControlPool): void {
+    if (this.pool === pool) this.pool = null;
+    const closing = pool.close().finally(() => this.retiring.delete(closing));
+    this.retiring.add(closing);
+  }
+
+  private ensurePool(): ControlPool {
+    this.pool ??= new ControlPool({
+      ...this.opts.pool,
+      socket: this.socket,
+      exec: this.exec,
+      min: this.opts.poolMin,
+      max: this.opts.poolMax,
+      commandTimeoutMs: this.opts.commandTimeoutMs,
+      observer: this.opts.observer,
+      tmuxBinary: this.opts.tmuxBinary,
+    });
+    return this.pool;
+  }
+
+  /**
+   * Runs a query on the pool when configured and connectable, else (or when the pool fails) by exec.
+   * "No server running" is not an error: it yields `empty` and status up:false.
+   */
+  private async query<T>(empty: T, viaPool: (client: ControlClient) => Promise<T>, viaExec: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error(`tmux access to ${this.socket} is closed`);
+    const started = performance.now();
+    let used: Strategy = 'exec';
+    try {
+      let result: T | undefined;
+      if (this.strategy === 'pool') {
+        const pool = this.ensurePool();
+        if (pool.connectable) {
+          try {
+            result = await pool.use(viaPool);
+            used = 'pool';
+          } catch {
+            // The connection died, timed out or could not be made (the pool backs off); exec answers this query.
+          }
+        }
+      }
+      if (used === 'exec') result = await viaExec();
+      this.observe(used, true, started);
+      this.state = { up: true, reason: null, effectiveStrategy: used, lastOkAt: Date.now() };
+      return result as T;
+    } catch (err) {
+      this.observe(used, false, started);
+      const noServer = err instanceof TmuxError && err.code === 'no_server';
+      this.state = {
+        ...this.state,
+        up: false,
+        reason: noServer ? `no server running on ${this.socket}` : (err as Error).message,
+        effectiveStrategy: used,
+      };
+      if (noServer) return empty;
+      throw err;
+    }
+  }
+
+  private observe(strategy: Strategy, ok: boolean, started: number): void {
+    try {
+      this.opts.observer?.onCommand?.(strategy, ok, (performance.now() - started) / 1000);
+    } catch {
+      // Metrics must never break tmux access.
+    }
+  }
+}
