@@ -100,7 +100,7 @@ export class RedisStore implements AgentStore {
     this.client = client as Scripted<Redis>;
     // An 'error' event without a listener would crash the process; record it as health instead.
     client.on('error', (err: Error) => this.markDown(err.message));
-    client.on('close', () => this.markDown(this.reason ?? 'connection closed'));
+    client.on('close', () => this.markDown(this.closed ? 'closed' : (this.reason ?? 'connection closed')));
     client.on('end', () => this.markDown(this.closed ? 'closed' : 'connection ended'));
     client.on('ready', () => {
       this.up = true;
@@ -242,18 +242,19 @@ export class RedisStore implements AgentStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.markDown('closed');
     this.readyListeners.clear();
     this.cache.invalidate();
     await this.connecting;
     if (this.client.status === 'ready') {
-      try {
-        await this.client.quit();
-        return;
-      } catch {
-        // fall through to a hard disconnect
-      }
+      const ended = new Promise<void>((resolve) => this.client.once('end', () => resolve()));
+      // QUIT lets Redis finish what this connection sent; a failure falls back to dropping the socket.
+      await this.client.quit().catch(() => this.client.disconnect(false));
+      await ended;
+    } else {
+      // Between reconnect attempts there is no socket to wait for: this clears the retry timer and we are done.
+      this.client.disconnect(false);
     }
-    this.client.disconnect(false);
   }
 
   key(name: string): string {

@@ -1,0 +1,138 @@
+// The Redis store against the shared contract, plus what only Redis has: key layout, TTLs, the CAS script,
+// pipelining and lazy cleanup of the index. Uses a private redis-server on a free port.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { createRedisStore, type RedisStore } from '../../src/store/index.ts';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.ts';
+import { storeContract, type ContractOptions } from './contract.ts';
+import { T0, observation } from './fixtures.ts';
+
+let server: PrivateRedis;
+let raw: Redis;
+
+before(async () => {
+  server = await startPrivateRedis();
+  raw = new Redis(server.url);
+});
+
+after(async () => {
+  raw.disconnect();
+  await server.cleanup();
+});
+
+async function freshStore(opts: ContractOptions = {}): Promise<RedisStore> {
+  await raw.flushall();
+  const store = createRedisStore({ monitor: 'm1', url: server.url, ...opts });
+  assert.equal(await store.connected(), true);
+  return store;
+}
+
+storeContract('redis', freshStore);
+
+describe('Redis store specifics', () => {
+  test('every key lives under paneward:{agents}: with the expected type and a TTL on per-agent keys', async (t) => {
+    const store = await freshStore({ ttlSeconds: 30 });
+    t.after(() => store.close());
+    await store.write([observation('a'), observation('b')]);
+    await store.write([observation('a', { state: 'idle', observedAt: T0 + 1 })]);
+    await store.remove(['b']);
+    const keys = (await raw.keys('*')).sort();
+    assert.deepEqual(keys, [
+      'paneward:{agents}:agent:a',
+      'paneward:{agents}:changes',
+      'paneward:{agents}:expiry',
+      'paneward:{agents}:history:a',
+      'paneward:{agents}:ids',
+      'paneward:{agents}:removed',
+      'paneward:{agents}:screen:a',
+      'paneward:{agents}:seq',
+    ]);
+    assert.equal(await raw.type('paneward:{agents}:agent:a'), 'hash');
+    assert.equal(await raw.type('paneward:{agents}:history:a'), 'stream');
+    assert.equal(await raw.type('paneward:{agents}:screen:a'), 'string');
+    assert.equal(await raw.get('paneward:{agents}:screen:a'), 'screen of a while idle');
+    for (const key of ['agent:a', 'screen:a', 'history:a']) {
+      const ttl = await raw.pttl(`paneward:{agents}:${key}`);
+      assert.ok(ttl > 25_000 && ttl <= 30_000, `${key} has the agent TTL (got ${ttl})`);
+    }
+    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'v'), '2');
+    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'sh'), 'hash-idle');
+    assert.equal(await raw.hexists('paneward:{agents}:agent:a', 'screen'), 0, 'the screen is not in the record');
+    assert.equal(await raw.get('paneward:{agents}:seq'), '4');
+    assert.equal(await raw.zscore('paneward:{agents}:removed', 'b'), '4');
+  });
+
+  test('writes go through the CAS script (EVAL/EVALSHA), never WATCH/MULTI', async (t) => {
+    const store = await freshStore();
+    t.after(() => store.close());
+    await raw.config('RESETSTAT');
+    for (let i = 0; i < 3; i++) await store.write([observation('a', { state: i % 2 ? 'idle' : 'working', observedAt: T0 + i })]);
+    const stats = await raw.info('commandstats');
+    const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    assert.equal(calls('eval') + calls('evalsha'), 3);
+    assert.ok(calls('evalsha') >= 2, 'the script is sent once, then called by sha');
+    assert.equal(calls('watch'), 0);
+    assert.equal(calls('multi'), 0);
+  });
+
+  test('a cycle of 1000 observations is one pipeline', async (t) => {
+    const store = await freshStore();
+    t.after(() => store.close());
+    let pipelines = 0;
+    const original = store.client.pipeline.bind(store.client);
+    store.client.pipeline = ((...args: Parameters<typeof original>) => {
+      pipelines++;
+      return original(...args);
+    }) as typeof store.client.pipeline;
+    const batch = Array.from({ length: 1000 }, (_, i) => observation(`agent-${i}`));
+    await store.write(batch);
+    assert.equal(pipelines, 1);
+    assert.equal(await raw.zcard('paneward:{agents}:ids'), 1000);
+  });
+
+  test('history is a capped stream', async (t) => {
+    const store = await freshStore({ historyLimit: 10 });
+    t.after(() => store.close());
+    for (let i = 0; i < 500; i++) await store.write([observation('a', { state: i % 2 ? 'idle' : 'working', observedAt: T0 + i })]);
+    const length = await raw.xlen('paneward:{agents}:history:a');
+    // MAXLEN ~ trims whole stream nodes (100 entries by default), so the stream holds "about" the limit.
+    assert.ok(length < 500 && length >= 10, `stream trimmed (length ${length})`);
+    assert.equal((await store.history('a', 1000)).length, 10);
+  });
+
+  test('an expired agent leaves the indexes lazily and is logged as removed', async (t) => {
+    const store = await freshStore({ ttlSeconds: 0.3 });
+    t.after(() => store.close());
+    await store.write([observation('a')]);
+    await sleep(500);
+    assert.equal(await raw.exists('paneward:{agents}:agent:a'), 0, 'Redis expired the hash');
+    assert.equal(await raw.zscore('paneward:{agents}:ids', 'a'), '0', 'the index still names it until someone reads');
+    const page = await store.list({}, 10, null);
+    assert.deepEqual(page.agents, []);
+    assert.equal(await raw.zscore('paneward:{agents}:ids', 'a'), null);
+    assert.equal(await raw.zscore('paneward:{agents}:expiry', 'a'), null);
+    assert.equal(await raw.zscore('paneward:{agents}:removed', 'a'), String(page.seq));
+  });
+
+  test('a version is never raised past a floor it already passed, and a floor below it changes nothing', async (t) => {
+    const store = await freshStore();
+    t.after(() => store.close());
+    await store.write([observation('a')]);
+    const [raised] = await store.writeVersioned([{ obs: observation('a', { observedAt: T0 + 1 }), floor: 7 }]);
+    assert.equal(raised?.record.version, 7);
+    assert.equal(raised?.changed, true);
+    const [same] = await store.writeVersioned([{ obs: observation('a', { observedAt: T0 + 2 }), floor: 3 }]);
+    assert.equal(same?.record.version, 7);
+    assert.equal(same?.changed, false);
+  });
+
+  test('close() ends the connection', async () => {
+    const store = await freshStore();
+    await store.write([observation('a')]);
+    await store.close();
+    assert.equal(store.health().up, false);
+    assert.ok(['end', 'close'].includes(store.client.status));
+  });
+});
