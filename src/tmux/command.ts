@@ -118,6 +118,24 @@ export function command(verb: Verb, ...args: Arg[]): TmuxCommand {
   return { verb, args };
 }
 
+/**
+ * Values tmux expands as formats before using them (3.3a: names given to rename-*, new-session, new-window,
+ * and start directories). There `#` is special (`#(cmd)` runs a shell), so it is written `##`.
+ */
+const FORMAT_EXPANDED: Partial<Record<Verb, { positional?: true; options?: string }>> = {
+  'rename-session': { positional: true },
+  'rename-window': { positional: true },
+  'new-session': { options: 'sncA' },
+  'new-window': { options: 'nc' },
+};
+
+function literalInFormat(verb: Verb, arg: Arg): boolean {
+  const spec = FORMAT_EXPANDED[verb];
+  if (!spec) return false;
+  if (arg.kind === 'positional') return spec.positional === true;
+  return arg.kind === 'option' && (spec.options ?? '').includes(arg.letter);
+}
+
 /** Single-quote for tmux's command parser: nothing inside '…' is special; `'` becomes `'\''`. */
 export function quote(value: string): string {
   return `'${value.replaceAll("'", "'\\''")}'`;
@@ -127,14 +145,18 @@ function parts(cmd: TmuxCommand): Array<{ literal: string } | { value: string }>
   const out: Array<{ literal: string } | { value: string }> = [{ literal: cmd.verb }];
   let sawPositional = false;
   for (const arg of cmd.args) {
+    if ((arg.kind === 'format' || arg.kind === 'positional-format') && !(arg.format instanceof TrustedFormat)) {
+      throw new TmuxCommandError('format must be a TrustedFormat');
+    }
     const isPositional = arg.kind === 'positional' || arg.kind === 'positional-format';
     if (sawPositional && !isPositional) throw new TmuxCommandError('flags must come before positional arguments');
+    const escaped = literalInFormat(cmd.verb, arg);
     switch (arg.kind) {
       case 'flag':
         out.push({ literal: `-${arg.letters}` });
         break;
       case 'option':
-        out.push({ literal: `-${arg.letter}` }, { value: arg.value });
+        out.push({ literal: `-${arg.letter}` }, { value: escaped ? arg.value.replaceAll('#', '##') : arg.value });
         break;
       case 'target':
         out.push({ literal: `-${arg.letter}` }, { value: arg.id });
@@ -147,7 +169,8 @@ function parts(cmd: TmuxCommand): Array<{ literal: string } | { value: string }>
         // `--` ends option parsing, so a value starting with "-" is never read as a flag.
         if (!sawPositional) out.push({ literal: '--' });
         sawPositional = true;
-        out.push({ value: arg.kind === 'positional' ? arg.value : arg.format.text });
+        if (arg.kind === 'positional-format') out.push({ value: arg.format.text });
+        else out.push({ value: escaped ? arg.value.replaceAll('#', '##') : arg.value });
         break;
     }
   }
