@@ -1,0 +1,86 @@
+// Bad requests are answered 400 with a message naming what is wrong, never a 500.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertBadRequestNaming, buildTestApp } from './helper.ts';
+
+test('an unknown query field is a 400 naming the field', async (t) => {
+  const { app } = await buildTestApp(t);
+  assertBadRequestNaming(await app.inject({ url: '/v1/agents?bogus=1' }), 'bogus');
+  assertBadRequestNaming(await app.inject({ url: '/v1/monitor?bogus=1' }), 'bogus');
+});
+
+test('limit=0 and limit=abc are 400s naming limit', async (t) => {
+  const { app } = await buildTestApp(t);
+  assertBadRequestNaming(await app.inject({ url: '/v1/agents?limit=0' }), 'limit');
+  assertBadRequestNaming(await app.inject({ url: '/v1/agents?limit=abc' }), 'limit');
+  assertBadRequestNaming(await app.inject({ url: '/v1/agents?limit=1001' }), 'limit');
+});
+
+test('an unknown state is a 400 naming state', async (t) => {
+  const { app } = await buildTestApp(t);
+  assertBadRequestNaming(await app.inject({ url: '/v1/agents?state=nope' }), 'state');
+  assertBadRequestNaming(await app.inject({ url: '/v1/agents?kind=nope' }), 'kind');
+});
+
+test('screen lines and history limit out of range are 400s naming the field', async (t) => {
+  const { app } = await buildTestApp(t);
+  assertBadRequestNaming(await app.inject({ url: '/v1/agents/abc/screen?lines=0' }), 'lines');
+  assertBadRequestNaming(await app.inject({ url: '/v1/agents/abc/history?limit=abc' }), 'limit');
+});
+
+test('an agent id with characters outside the id alphabet is a 400 naming id', async (t) => {
+  const { app } = await buildTestApp(t);
+  for (const url of ['/v1/agents/bad!id', '/v1/agents/bad%24id/screen', '/v1/agents/bad%20id/history', '/v1/agents/bad*id/explain']) {
+    assertBadRequestNaming(await app.inject({ url }), 'id');
+  }
+});
+
+test('PUT /v1/monitor/strategy with an unknown strategy is a 400 naming strategy', async (t) => {
+  const { app } = await buildTestApp(t);
+  const res = await app.inject({ method: 'PUT', url: '/v1/monitor/strategy', payload: { strategy: 'fast' } });
+  assertBadRequestNaming(res, 'strategy');
+});
+
+test('PUT /v1/monitor/strategy with an extra field is a 400 naming that field', async (t) => {
+  const { app } = await buildTestApp(t);
+  const res = await app.inject({ method: 'PUT', url: '/v1/monitor/strategy', payload: { strategy: 'exec', speed: 11 } });
+  assertBadRequestNaming(res, 'speed');
+  assert.equal(app.tmux.strategy(), 'pool', 'a rejected request switches nothing');
+});
+
+test('PUT /v1/monitor/strategy with invalid JSON is a 400 naming the body', async (t) => {
+  const { app } = await buildTestApp(t);
+  const res = await app.inject({
+    method: 'PUT',
+    url: '/v1/monitor/strategy',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"strategy": pool',
+  });
+  assertBadRequestNaming(res, 'body');
+});
+
+test('PUT /v1/monitor/strategy with no body is a 400 naming the body', async (t) => {
+  const { app } = await buildTestApp(t);
+  assertBadRequestNaming(await app.inject({ method: 'PUT', url: '/v1/monitor/strategy' }), 'body');
+  const empty = await app.inject({
+    method: 'PUT',
+    url: '/v1/monitor/strategy',
+    headers: { 'content-type': 'application/json' },
+    payload: '',
+  });
+  assertBadRequestNaming(empty, 'body');
+  assertBadRequestNaming(await app.inject({ method: 'PUT', url: '/v1/monitor/strategy', payload: {} }), 'strategy');
+});
+
+test('PUT /v1/monitor/strategy with a JSON body that is not an object is a 400, not a 500', async (t) => {
+  const { app } = await buildTestApp(t);
+  for (const payload of ['null', '"pool"', '[]', '42']) {
+    const res = await app.inject({
+      method: 'PUT',
+      url: '/v1/monitor/strategy',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
+    assertBadRequestNaming(res, 'body');
+  }
+});
