@@ -59,14 +59,14 @@ export class ControlClient {
     });
     child.stdin.on('error', (err) => this.die(`write failed: ${err.message}`));
     child.on('error', (err) => this.die(`spawn failed: ${err.message}`));
-    child.once('exit', (code, signal) => this.die(`tmux -C exited (${signal ?? `code ${code}`})${this.stderrSuffix()}`));
+    child.once('close', (code, signal) => this.die(`tmux -C exited (${signal ?? `code ${code}`})${this.stderrSuffix()}`));
   }
 
   /** Spawns `tmux -C attach` and resolves once the attach reply arrived (tmux < 3.4 must not get input earlier). */
   static connect(opts: ControlClientOptions): Promise<ControlClient> {
     const clientFlags = ['ignore-size', 'no-output', ...(opts.readOnly === false ? [] : ['read-only'])].join(',');
-    // `-f /dev/null`: attach-session may start a server if ours died in between; it must not read user config.
-    const argv = ['-S', opts.socket, '-f', '/dev/null', '-C', 'attach-session', '-t', opts.session, '-f', clientFlags];
+    // `-N`: attach-session would otherwise start a server (loading the user's config) if none is running.
+    const argv = ['-S', opts.socket, '-N', '-C', 'attach-session', '-t', opts.session, '-f', clientFlags];
     const child = spawn(opts.tmuxBinary ?? 'tmux', argv, { env: tmuxChildEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     const client = new ControlClient(child, opts);
     const connectTimeoutMs = opts.connectTimeoutMs ?? opts.commandTimeoutMs ?? 5000;
@@ -76,8 +76,8 @@ export class ControlClient {
         clearTimeout(timer);
         client.onAttach = null;
         if (err) {
-          client.die(err.message);
-          reject(err);
+          // Settle only once the child is gone, so a failed connect never leaves a process behind.
+          void client.kill(err.message).then(() => reject(err));
         } else resolve(client);
       };
     });
