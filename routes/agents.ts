@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AgentNotFound, BadCursor, NoExplanation } from '../src/errors.ts';
 import { etagMatches } from '../src/etag.ts';
+import { InvalidCursorError } from '../src/store/index.ts';
 import {
   AgentIdSchema,
   AgentKindSchema,
@@ -45,6 +46,10 @@ const agents: FastifyPluginAsyncZod = async (app) => {
             nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last'),
             seq: z.number().int().describe('Global change sequence the page was read at'),
             removed: z.array(z.string()).optional().describe('With since: ids removed after it'),
+            full: z
+              .boolean()
+              .optional()
+              .describe('With since: true when the sequence was too old or unknown and this is every agent; drop ids not listed'),
           }),
           304: z.null().describe('Not modified'),
           400: ErrorSchema,
@@ -59,12 +64,12 @@ const agents: FastifyPluginAsyncZod = async (app) => {
       if (etagMatches(req, reply, `${seq}${stale ? '-stale' : ''}`)) return reply.code(304).send(null);
       if (since !== undefined) {
         const changes = await app.store.since(since, filter);
-        return { agents: changes.agents, nextCursor: null, seq: changes.seq, removed: changes.removed };
+        return { agents: changes.agents, nextCursor: null, seq: changes.seq, removed: changes.removed, full: changes.full ?? false };
       }
       try {
         return await app.store.list(filter, limit, cursor ?? null);
       } catch (err) {
-        if ((err as Error).name === 'BadCursorError' || /cursor/i.test((err as Error).message)) throw new BadCursor();
+        if (err instanceof InvalidCursorError) throw new BadCursor();
         throw err;
       }
     },

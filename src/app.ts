@@ -36,7 +36,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     logger: deps.logger === false ? false : { level: config.logLevel },
     // Ids and cursors are short; a long URL is a mistake or an attack.
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     bodyLimit: 16 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

@@ -167,6 +167,8 @@ export class Poller {
           else hits++;
         }
         if (wanted.length === 0) return;
+        // Taken before the request: output landing while the capture is in flight must not count as seen.
+        const capturedAt = Date.now();
         let screens: Map<string, string>;
         try {
           screens = await server.capturePanes(wanted);
@@ -174,7 +176,6 @@ export class Poller {
           errors.push(`${server.socket}: capture failed: ${(err as Error).message}`);
           return;
         }
-        const capturedAt = Date.now();
         for (const pane of panes) {
           const text = screens.get(pane.paneId);
           if (text === undefined) continue;

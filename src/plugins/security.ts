@@ -29,12 +29,13 @@ export default fp<{ config: Config }>(
         if (!isLoopbackHost(hostName(host))) throw new ForeignHost(host.slice(0, 100));
       }
       if (!expected) return;
-      const path = req.url.split('?')[0] ?? '';
-      const guarded = path.startsWith('/v1/') || (config.metricsAuth && path === '/metrics');
+      // The matched route, not the raw URL: the router decodes %-escapes, so /%761/agents reaches /v1/agents.
+      const route = req.routeOptions.url;
+      if (route === undefined) return; // no route: a 404 reveals nothing
+      const guarded = route.startsWith('/v1/') || (config.metricsAuth && route === '/metrics');
       if (!guarded) return;
-      const auth = req.headers.authorization ?? '';
-      const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-      if (!token || !tokenMatches(token, expected)) throw new Unauthorized();
+      const [scheme, token] = (req.headers.authorization ?? '').split(' ', 2);
+      if (scheme?.toLowerCase() !== 'bearer' || !token || !tokenMatches(token, expected)) throw new Unauthorized();
     });
   },
   { name: 'paneward-security' },

@@ -1,0 +1,123 @@
+// The loop's scheduling: cycles never overlap, late ticks are skipped and counted, stop waits for the cycle
+// in flight, and a store that throws does not stop the loop.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createGenericClassifier } from '../../src/loop/generic-classifier.ts';
+import { Poller } from '../../src/loop/poller.ts';
+import { createMemoryStore } from '../../src/store/index.ts';
+import type { AgentStore } from '../../src/store/types.ts';
+import type { PaneInfo, TmuxServer } from '../../src/tmux/types.ts';
+
+function pane(n: number): PaneInfo {
+  return {
+    socket: '/fake/sock',
+    serverPid: 1,
+    sessionId: '$0',
+    sessionName: 's',
+    windowId: `@${n}`,
+    windowIndex: n,
+    windowName: 'w',
+    paneId: `%${n}`,
+    paneIndex: 0,
+    panePid: 100 + n,
+    currentCommand: 'sleep',
+    dead: false,
+    deadStatus: null,
+    windowActivity: 1,
+    width: 80,
+    height: 24,
+    title: '',
+    active: true,
+  };
+}
+
+/** A tmux server whose list-panes takes `delayMs`, recording how many queries ran at once. */
+function slowServer(delayMs: number) {
+  let inFlight = 0;
+  const server = {
+    maxInFlight: 0,
+    lists: 0,
+    socket: '/fake/sock',
+    async listPanes() {
+      inFlight++;
+      server.maxInFlight = Math.max(server.maxInFlight, inFlight);
+      server.lists++;
+      await sleep(delayMs);
+      inFlight--;
+      return [pane(1), pane(2)];
+    },
+    async capturePanes(ids: string[]) {
+      return new Map(ids.map((id) => [id, `screen of ${id}`]));
+    },
+    status: () => ({ socket: '/fake/sock', up: true, reason: null, strategy: 'pool' as const, effectiveStrategy: 'pool' as const, lastOkAt: Date.now() }),
+    poolStats: () => null,
+    setStrategy() {},
+    async close() {},
+  };
+  return server satisfies TmuxServer;
+}
+
+function poller(server: TmuxServer, store: AgentStore, intervalMs: number) {
+  const classifier = createGenericClassifier({ idleAfterMs: 5000 });
+  return new Poller({
+    monitor: 't',
+    servers: () => [server],
+    store,
+    classifier: () => classifier,
+    intervalMs,
+    captureMaxAgeMs: 10_000,
+    refreshEveryMs: 20_000,
+  });
+}
+
+test('a cycle slower than the interval never overlaps the next; the late ticks are skipped and counted', async () => {
+  const server = slowServer(250);
+  const p = poller(server, createMemoryStore(), 100);
+  p.start();
+  await sleep(1100);
+  await p.stop();
+  assert.equal(server.maxInFlight, 1, 'never two cycles at once');
+  assert.ok(p.cyclesRun >= 3 && p.cyclesRun <= 5, `ran ${p.cyclesRun} cycles`);
+  assert.ok(p.cyclesSkipped >= 2 * (p.cyclesRun - 1), `skipped ${p.cyclesSkipped} ticks over ${p.cyclesRun} cycles`);
+});
+
+test('stop waits for the cycle in flight to finish', async () => {
+  const server = slowServer(300);
+  const p = poller(server, createMemoryStore(), 1000);
+  p.start();
+  await sleep(50);
+  const stopped = Date.now();
+  await p.stop();
+  assert.ok(Date.now() - stopped >= 200, 'stop returned only after the cycle finished');
+  assert.equal(p.cyclesRun, 1);
+  assert.equal(p.lastCycle?.panes, 2);
+});
+
+test('runNow waits for the cycle in flight instead of running beside it', async () => {
+  const server = slowServer(150);
+  const p = poller(server, createMemoryStore(), 10_000);
+  p.start();
+  await sleep(20);
+  const stats = await p.runNow();
+  await p.stop();
+  assert.equal(server.maxInFlight, 1);
+  assert.equal(stats.panes, 2);
+  assert.equal(p.cyclesRun, 2);
+});
+
+test('a store that throws makes the cycle an error and the loop keeps going', async () => {
+  const server = slowServer(1);
+  const broken = createMemoryStore();
+  broken.write = async () => {
+    throw new Error('store is on fire');
+  };
+  const p = poller(server, broken, 50);
+  p.start();
+  await sleep(300);
+  await p.stop();
+  assert.ok(p.cyclesRun >= 3, `kept cycling (${p.cyclesRun})`);
+  assert.equal(p.lastCycle?.ok, false);
+  assert.match(p.lastCycle?.errors.join(' ') ?? '', /store is on fire/);
+  assert.equal(p.lastSuccessAt, null);
+});
