@@ -1,0 +1,271 @@
+// The stateful classifier the poll loop calls: kind from the process tree, state from the profile rules,
+// then time (stuck, quiet programs) and stability (a new state is published once confirmed).
+import { watch, type FSWatcher } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AgentKind, AgentState, StateDetail } from '../agents/model.ts';
+import type { PaneInfo } from '../tmux/types.ts';
+import { meaningfulHash } from './activity.ts';
+import { evaluate, evidenceOf } from './engine.ts';
+import { AGENT_ONLY, identifyKind, kindFromCommand, type KindResult } from './kind.ts';
+import { loadProfiles, type LoadedProfile } from './profile.ts';
+import { readProcessTree } from './processes.ts';
+import type { Classification, Classifier, ClassifyInput, DetectionTrace, ProcessInfo, RuleAttempt } from './types.ts';
+
+export const BUILT_IN_PROFILES = fileURLToPath(new URL('../../profiles/', import.meta.url));
+
+export interface DetectorOptions {
+  profileDirs?: string[];
+  watch?: boolean;
+  stuckAfterMs?: number;
+  idleAfterMs?: number;
+  confirmObservations?: number;
+  processes?: (panePid: number) => ProcessInfo[];
+  onRuleHit?(kind: string, rule: string): void;
+  log?: (msg: string) => void;
+}
+
+export type Detector = Classifier & {
+  explain(id: string): DetectionTrace | null;
+  reload(): { ok: boolean; errors: string[]; profiles: string[] };
+  close(): void;
+};
+
+/** One observation's verdict before stability: the state, and whether it may skip confirmation. */
+interface Candidate {
+  classification: Classification;
+  immediate: boolean;
+  why: string;
+  rules: RuleAttempt[];
+  matched: string[];
+}
+
+/** What the detector remembers of one pane between cycles. */
+interface Memory {
+  agentKind: AgentKind | null; // last agent seen in the tree: its disappearance is a crash
+  published: Classification | null;
+  pending: { state: AgentState; count: number } | null;
+  screenChangedAt: number | null;
+  meaningfulHash: string | null;
+  meaningfulChangeAt: number | null;
+  trace: DetectionTrace | null;
+}
+
+const AGENTS = new Set<AgentKind>(AGENT_ONLY);
+
+/** Pane facts that need no screen reading: a dead pane exits or crashes by its status. */
+function deadPane(pane: Pick<PaneInfo, 'dead' | 'deadStatus'>): { state: AgentState; detail: StateDetail } | null {
+  if (!pane.dead) return null;
+  const status = pane.deadStatus;
+  if (status === 0) return { state: 'exited', detail: { rule: 'pane.dead', evidence: 'pane exited with status 0', confidence: 1 } };
+  const evidence = status === null ? 'pane is dead (status unknown)' : `pane exited with status ${status}`;
+  return { state: status === null ? 'exited' : 'crashed', detail: { rule: 'pane.dead', evidence, confidence: status === null ? 0.6 : 1 } };
+}
+
+export function classifyWith(
+  profiles: Map<string, LoadedProfile>,
+  kind: AgentKind,
+  screen: string,
+  pane: { title: string; command: string },
+  quietMs: number | undefined,
+  opts: { idleAfterMs: number; stuckAfterMs: number; now: number },
+): Candidate & { profile: LoadedProfile | undefined } {
+  const profile = profiles.get(kind);
+  if (!profile) {
+    return {
+      profile,
+      classification: { kind, state: 'unknown', detail: { rule: 'profile.missing', evidence: `no profile for ${kind}`, confidence: 0 } },
+      immediate: false,
+      why: `no profile is loaded for kind ${kind}`,
+      rules: [],
+      matched: [],
+    };
+  }
+  const r = evaluate(profile, screen, pane, quietMs, opts.idleAfterMs, opts.now);
+  let state = r.state;
+  let detail = r.detail;
+  let why = r.decision;
+  if (state === 'working' && !r.activity && quietMs !== undefined && quietMs >= opts.stuckAfterMs) {
+    state = 'stuck';
+    detail = {
+      rule: 'time.stuck',
+      evidence: `${detail.evidence} — no meaningful screen change for ${Math.round(quietMs / 1000)} s`,
+      confidence: Math.min(0.9, detail.confidence),
+    };
+    why += `; but the screen has not changed (ignoring spinners, clocks, counters) for ${Math.round(quietMs / 1000)} s ≥ ${opts.stuckAfterMs} ms, so stuck`;
+  }
+  return { profile, classification: { kind, state, detail }, immediate: r.immediate, why, rules: r.rules, matched: r.matched };
+}
+
+export function createDetector(opts: DetectorOptions = {}): Detector {
+  const stuckAfterMs = opts.stuckAfterMs ?? 120_000;
+  const idleAfterMs = opts.idleAfterMs ?? 5000;
+  const required = Math.max(1, opts.confirmObservations ?? 2);
+  const processes = opts.processes ?? readProcessTree;
+  const dirs = [BUILT_IN_PROFILES, ...(opts.profileDirs ?? [])];
+  const log = opts.log ?? (() => {});
+  const memory = new Map<string, Memory>();
+  let profiles = new Map<string, LoadedProfile>();
+  let loadedOnce = false;
+
+  function reload(): { ok: boolean; errors: string[]; profiles: string[] } {
+    const result = loadProfiles(dirs);
+    const names = [...result.profiles.keys()].sort();
+    if (result.errors.length > 0 && loadedOnce) {
+      for (const e of result.errors) log(`detection profiles rejected, keeping the previous set: ${e}`);
+      return { ok: false, errors: result.errors, profiles: [...profiles.keys()].sort() };
+    }
+    for (const e of result.errors) log(`detection profile error: ${e}`);
+    profiles = result.profiles;
+    loadedOnce = true;
+    log(`detection profiles loaded: ${names.join(', ')} from ${dirs.join(', ')}`);
+    return { ok: result.errors.length === 0, errors: result.errors, profiles: names };
+  }
+  reload();
+
+  const watchers: FSWatcher[] = [];
+  let debounce: NodeJS.Timeout | null = null;
+  if (opts.watch) {
+    for (const dir of dirs) {
+      try {
+        const w = watch(dir, () => {
+          if (debounce) clearTimeout(debounce);
+          debounce = setTimeout(() => {
+            debounce = null;
+            reload();
+          }, 200);
+          debounce.unref();
+        });
+        w.on('error', (err) => log(`watching ${dir} failed: ${err.message}`));
+        watchers.push(w);
+      } catch (err) {
+        log(`cannot watch profile directory ${dir}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  function remember(id: string): Memory {
+    let m = memory.get(id);
+    if (!m) {
+      m = { agentKind: null, published: null, pending: null, screenChangedAt: null, meaningfulHash: null, meaningfulChangeAt: null, trace: null };
+      memory.set(id, m);
+    }
+    return m;
+  }
+
+  function classify(input: ClassifyInput): Classification {
+    const { id, pane, screen, now } = input;
+    const m = remember(id);
+    const view = { title: pane.title, command: pane.currentCommand };
+
+    // 1. Kind: process tree (authoritative), remembering an agent so that its disappearance reads as a crash.
+    let kindResult: KindResult;
+    let candidate: Candidate | null = null;
+    const dead = deadPane(pane);
+    const tree = dead ? [] : processes(pane.panePid);
+    if (dead) {
+      const kind = m.agentKind ?? m.published?.kind ?? kindFromCommand(profiles, pane.currentCommand) ?? 'program';
+      kindResult = { kind, reason: 'pane is dead: kind as last seen', fromProcess: true };
+      candidate = { classification: { kind, ...dead }, immediate: true, why: dead.detail.evidence, rules: [], matched: [] };
+    } else {
+      kindResult = identifyKind(profiles, tree, view, screen);
+      if (AGENTS.has(kindResult.kind)) {
+        m.agentKind = kindResult.kind;
+      } else if (m.agentKind && kindResult.kind === 'shell' && kindFromCommand(profiles, pane.currentCommand) === 'shell') {
+        const gone = m.agentKind;
+        kindResult = { kind: gone, reason: `${gone} was running in this pane and is no longer in its process tree`, fromProcess: true };
+        const last = screen.trimEnd().split('\n').at(-1) ?? '';
+        candidate = {
+          classification: {
+            kind: gone,
+            state: 'crashed',
+            detail: { rule: 'process.gone', evidence: `${gone} process gone; back at the shell: ${evidenceOf(last)}`, confidence: 0.9 },
+          },
+          immediate: true,
+          why: 'the agent process left the tree and the pane is back at its shell',
+          rules: [],
+          matched: [],
+        };
+      } else {
+        m.agentKind = null; // something else runs now: the pane is no longer that agent's
+      }
+    }
+
+    // 2. Activity: when did the screen last change in a way that matters?
+    const profile = profiles.get(kindResult.kind);
+    if (m.screenChangedAt !== input.screenChangedAt || m.meaningfulHash === null) {
+      const hash = meaningfulHash(screen, profile?.volatile ?? []);
+      if (hash !== m.meaningfulHash) {
+        m.meaningfulChangeAt = input.screenChangedAt;
+        m.meaningfulHash = hash;
+      }
+      m.screenChangedAt = input.screenChangedAt;
+    }
+    const quietMs = now - (m.meaningfulChangeAt ?? input.screenChangedAt);
+
+    // 3. Screen rules.
+    let profileSources: string | null = profile ? profile.sources.join(', ') : null;
+    if (!candidate) {
+      const c = classifyWith(profiles, kindResult.kind, screen, view, quietMs, { idleAfterMs, stuckAfterMs, now });
+      profileSources = c.profile ? c.profile.sources.join(', ') : null;
+      candidate = c;
+    }
+    opts.onRuleHit?.(candidate.classification.kind, candidate.classification.detail.rule);
+
+    // 4. Stability: publish a new state once confirmed, unless it is unambiguous.
+    const next = candidate.classification;
+    const prev = m.published;
+    let published: Classification;
+    let immediate = false;
+    if (!prev || candidate.immediate || prev.kind !== next.kind || prev.state === next.state) {
+      immediate = !prev || candidate.immediate || prev.kind !== next.kind;
+      published = next;
+      m.pending = null;
+    } else {
+      m.pending = m.pending?.state === next.state ? { state: next.state, count: m.pending.count + 1 } : { state: next.state, count: 1 };
+      if (m.pending.count >= required) {
+        published = next;
+        m.pending = null;
+      } else {
+        published = prev;
+      }
+    }
+    m.published = published;
+
+    m.trace = {
+      id,
+      at: new Date(now).toISOString(),
+      kind: published.kind,
+      kindReason: kindResult.reason,
+      profile: profileSources,
+      rules: candidate.rules,
+      matched: candidate.matched,
+      candidate: next,
+      decision: candidate.why,
+      published,
+      stability: { pending: m.pending?.state ?? null, confirmations: m.pending?.count ?? 0, required, immediate },
+      activity: {
+        screenChangedAt: new Date(input.screenChangedAt).toISOString(),
+        meaningfulChangeAt: m.meaningfulChangeAt === null ? null : new Date(m.meaningfulChangeAt).toISOString(),
+        quietMs,
+      },
+    };
+    return published;
+  }
+
+  return {
+    classify,
+    forget(id: string) {
+      memory.delete(id);
+    },
+    explain(id: string): DetectionTrace | null {
+      const trace = memory.get(id)?.trace;
+      return trace ? structuredClone(trace) : null;
+    },
+    reload,
+    close() {
+      if (debounce) clearTimeout(debounce);
+      debounce = null;
+      for (const w of watchers.splice(0)) w.close();
+    },
+  };
+}
