@@ -7,7 +7,7 @@ const RULES: Array<[RegExp, string]> = [
   [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/g, '[redacted-jwt]'],
   [/\b(AKIA|ASIA)[A-Z0-9]{12,}/g, '$1[redacted]'],
   [
-    /\b([A-Za-z_-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|auth)[A-Za-z_-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi,
+    /\b([A-Za-z_-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|auth|authorization|credentials?))\b(\s*[=:]\s*)(?!Bearer\b|\[redacted)("[^"]*"|'[^']*'|[^\s"']{6,})/gi,
     '$1$2[redacted]',
   ],
 ];
