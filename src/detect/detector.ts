@@ -84,7 +84,7 @@ export function classifyWith(
   let state = r.state;
   let detail = r.detail;
   let why = r.decision;
-  if (state === 'working' && !r.activity && quietMs !== undefined && quietMs >= opts.stuckAfterMs) {
+  if (state === 'working' && profile.stuck && !r.activity && quietMs !== undefined && quietMs >= opts.stuckAfterMs) {
     state = 'stuck';
     detail = {
       rule: 'time.stuck',

@@ -90,6 +90,10 @@ export const ProfileSchema = z
       .union([z.literal('activity'), z.enum(AGENT_STATES)])
       .optional()
       .describe("State when no rule matches; 'activity' = working while the screen changes, idle once quiet"),
+    stuck: z
+      .boolean()
+      .optional()
+      .describe('Whether a rule-made `working` turns `stuck` when the screen stays still (default true)'),
     rules: z.array(RuleSchema).default([]),
   })
   .strict()
@@ -116,7 +120,8 @@ function checkPlain(pattern: string, path: (string | number)[], ctx: z.Refinemen
 type Identify = NonNullable<Profile['identify']>;
 
 /** A profile after merging and defaulting, with the files it came from (for explain and error messages). */
-export interface LoadedProfile extends Omit<Profile, 'identify' | 'volatile' | 'fallback'> {
+export interface LoadedProfile extends Omit<Profile, 'identify' | 'volatile' | 'fallback' | 'stuck'> {
+  stuck: boolean;
   identify: Identify;
   volatile: string[];
   fallback: NonNullable<Profile['fallback']>;
@@ -201,6 +206,7 @@ function finish(p: Profile, file: string): LoadedProfile {
     identify: p.identify ?? { processes: [], commands: [], signature: [] },
     volatile: p.volatile ?? [],
     fallback: p.fallback ?? 'unknown',
+    stuck: p.stuck ?? true,
     rules: p.rules.filter((r) => !r.disabled),
     sources: [file],
   };
@@ -223,6 +229,7 @@ function mergeProfile(base: LoadedProfile, over: Profile, file: string): LoadedP
     input: over.input ?? base.input,
     volatile: over.volatile ?? base.volatile,
     fallback: over.fallback ?? base.fallback,
+    stuck: over.stuck ?? base.stuck,
     rules: [...rules.values()],
     sources: [...base.sources, file],
   };

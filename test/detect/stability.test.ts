@@ -143,3 +143,9 @@ test('forget() drops what was remembered of a pane', () => {
   detector.forget('a');
   assert.equal(detector.explain('a'), null);
 });
+
+test('a shell running a silent foreground job stays working, never stuck (its profile turns stuck off)', () => {
+  const detector = createDetector({ processes: () => tree(['sleep', '600']), stuckAfterMs: 10_000 });
+  const states = run(detector, 30, () => 'dev@box:~$ sleep 600', { pane: () => pane({ currentCommand: 'sleep' }) });
+  assert.deepEqual([...new Set(states)], ['working']);
+});
