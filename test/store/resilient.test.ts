@@ -1,0 +1,150 @@
+// Redis going away and coming back: the store keeps working on its memory mirror, serves it marked stale,
+// reports itself down, and rewrites its state into Redis when Redis returns.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { createMemoryStore, createRedisStore, createStore, ResilientStore } from '../../src/store/index.ts';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.ts';
+import { storeContract } from './contract.ts';
+import { T0, observation } from './fixtures.ts';
+
+let server: PrivateRedis;
+let raw: Redis;
+before(async () => {
+  server = await startPrivateRedis();
+  raw = new Redis(server.url, { retryStrategy: () => 100, maxRetriesPerRequest: 1 });
+  raw.on('error', () => undefined);
+});
+after(async () => {
+  raw.disconnect();
+  await server.cleanup();
+});
+
+/** stop()/start() that tolerate being called twice, so cleanup hooks can always bring the server back. */
+let redisDown = false;
+async function stopRedis(): Promise<void> {
+  await server.stop();
+  redisDown = true;
+}
+async function startRedis(): Promise<void> {
+  if (!redisDown) return;
+  await server.start();
+  redisDown = false;
+}
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+storeContract('resilient (Redis up)', async (opts) => {
+  await raw.flushall();
+  return new ResilientStore(
+    createRedisStore({ monitor: 'm1', url: server.url, ...opts }),
+    createMemoryStore({ ttlSeconds: opts.ttlSeconds, historyLimit: opts.historyLimit, removedLogLimit: 1 }),
+  );
+});
+
+describe('Redis outage', () => {
+  test('while Redis is down writes succeed locally, reads are stale, health is down; on return Redis gets the state back', async (t) => {
+    await raw.flushall();
+    const store = createStore({ monitor: 'm1', redisUrl: server.url });
+    t.after(() => store.close());
+    t.after(() => startRedis()); // leave the server running for the next test even if this one fails
+
+    await store.write([observation('a'), observation('b')]);
+    const before = await store.since(0, {});
+    assert.equal(before.seq, 2);
+    assert.deepEqual(store.health(), { backend: 'redis', up: true, reason: null });
+
+    await stopRedis();
+    const whileDown = await store.write([observation('a', { state: 'waiting', observedAt: T0 + 1 }), observation('c')]);
+    assert.deepEqual(whileDown.changed.map((r) => [r.id, r.version, r.stale]), [['a', 2, true], ['c', 1, true]]);
+    assert.deepEqual(whileDown.transitions, [{ id: 'a', from: 'working', to: 'waiting' }, { id: 'c', from: null, to: 'working' }]);
+    await store.remove(['b']);
+
+    const health = store.health();
+    assert.equal(health.up, false);
+    assert.equal(health.backend, 'redis');
+    assert.match(health.reason ?? '', /\S/);
+
+    const a = await store.get('a');
+    assert.equal(a?.stale, true);
+    assert.equal(a?.version, 2);
+    assert.equal(a?.state, 'waiting');
+    const page = await store.list({}, 10, null);
+    assert.deepEqual(page.agents.map((r) => [r.id, r.stale]), [['a', true], ['c', true]]);
+    assert.equal(page.seq, 2, 'the last seq Redis gave out');
+    const since = await store.since(2, {});
+    assert.equal(since.full, true);
+    assert.deepEqual(since.agents.map((r) => r.id), ['a', 'c']);
+    assert.equal(await store.screen('a'), 'screen of a while waiting');
+    assert.equal((await store.history('a', 5))[0]?.to, 'waiting');
+
+    // A loop that keeps running for many cycles holds one entry per live agent, not a queue of writes.
+    for (let i = 2; i < 200; i++) {
+      await store.write([observation('a', { state: i % 2 ? 'idle' : 'waiting', observedAt: T0 + i }), observation('c', { observedAt: T0 + i })]);
+    }
+    assert.equal((store as ResilientStore).mirrorSize(), 2);
+    const lastLocal = await store.get('a');
+    assert.ok(lastLocal && lastLocal.version > 100);
+
+    await startRedis(); // an empty Redis: no persistence in the test server
+    await waitFor('redis to be back and resynced', () => store.health().up);
+    assert.deepEqual(store.health(), { backend: 'redis', up: true, reason: null });
+
+    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'v'), String(lastLocal.version), 'version continues, never back to 1');
+    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'state'), lastLocal.state);
+    assert.equal(await raw.hget('paneward:{agents}:agent:c', 'v'), '1');
+    assert.equal(await raw.exists('paneward:{agents}:agent:b'), 0);
+    assert.ok(Number(await raw.get('paneward:{agents}:seq')) > 2, 'the global seq did not restart below what callers saw');
+
+    const fresh = await store.get('a');
+    assert.equal(fresh?.stale, false);
+    assert.equal(fresh?.version, lastLocal.version);
+    const caughtUp = await store.since(2, {});
+    assert.ok(!caughtUp.full);
+    assert.deepEqual(caughtUp.agents.map((r) => [r.id, r.stale]), [['a', false], ['c', false]]);
+
+    const next = await store.write([observation('a', { state: 'error', observedAt: T0 + 500 })]);
+    assert.equal(next.changed[0]?.version, lastLocal.version + 1);
+    assert.equal(next.changed[0]?.stale, false);
+  });
+
+  test('a monitor that starts while Redis is down runs on memory and fills Redis once it appears', async (t) => {
+    await stopRedis();
+    t.after(() => startRedis());
+    const store = createStore({ monitor: 'm1', redisUrl: server.url });
+    t.after(() => store.close());
+
+    const result = await store.write([observation('early')]);
+    assert.deepEqual(result.changed.map((r) => [r.id, r.version, r.stale]), [['early', 1, true]]);
+    assert.equal(store.health().up, false);
+    assert.equal((await store.list({}, 10, null)).agents[0]?.stale, true);
+
+    await startRedis();
+    await waitFor('redis to be back and resynced', () => store.health().up);
+    await waitFor('raw client to reconnect', async () => (await raw.ping().catch(() => null)) === 'PONG');
+    assert.equal(await raw.hget('paneward:{agents}:agent:early', 'v'), '1');
+    assert.equal((await store.get('early'))?.stale, false);
+  });
+
+  test('close() while Redis is down returns and stops reconnecting', { timeout: 20_000 }, async () => {
+    const store = createStore({ monitor: 'closer', redisUrl: server.url });
+    await store.write([observation('a')]);
+    await stopRedis();
+    await store.write([observation('a', { observedAt: T0 + 1 })]);
+    await store.close();
+    assert.equal(store.health().up, false);
+    await startRedis();
+    await waitFor('raw client to reconnect', async () => (await raw.ping().catch(() => null)) === 'PONG');
+    // Longer than the store's reconnect backoff at this point: a live retry timer would have reconnected by now.
+    await sleep(2500);
+    const clients = await raw.client('LIST');
+    assert.doesNotMatch(String(clients), /name=paneward:closer/);
+  });
+});
