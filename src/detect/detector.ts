@@ -173,18 +173,24 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
       } else if (m.agentKind && kindResult.kind === 'shell' && kindFromCommand(profiles, pane.currentCommand) === 'shell') {
         const gone = m.agentKind;
         kindResult = { kind: gone, reason: `${gone} was running in this pane and is no longer in its process tree`, fromProcess: true };
+        // The agent's own profile may tell a clean exit (a goodbye or resume hint above the prompt) from a crash.
+        const own = classifyWith(profiles, gone, screen, view, undefined, { idleAfterMs, stuckAfterMs, now });
+        const s = own.classification.state;
         const last = screen.trimEnd().split('\n').at(-1) ?? '';
-        candidate = {
-          classification: {
-            kind: gone,
-            state: 'crashed',
-            detail: { rule: 'process.gone', evidence: `${gone} process gone; back at the shell: ${evidenceOf(last)}`, confidence: 0.9 },
-          },
-          immediate: true,
-          why: 'the agent process left the tree and the pane is back at its shell',
-          rules: [],
-          matched: [],
-        };
+        candidate =
+          s === 'exited' || s === 'crashed'
+            ? { ...own, immediate: true, why: `the agent process left the tree; ${own.why}` }
+            : {
+                classification: {
+                  kind: gone,
+                  state: 'crashed',
+                  detail: { rule: 'process.gone', evidence: `${gone} process gone; back at the shell: ${evidenceOf(last)}`, confidence: 0.9 },
+                },
+                immediate: true,
+                why: 'the agent process left the tree and the pane is back at its shell; its screen shows no clean exit',
+                rules: own.rules,
+                matched: own.matched,
+              };
       } else {
         m.agentKind = null; // something else runs now: the pane is no longer that agent's
       }
