@@ -22,7 +22,11 @@ export class ResilientStore implements AgentStore {
     private readonly redis: RedisStore,
     private readonly mirror: MemoryStore,
   ) {
+    let connectedBefore = false;
     this.stopListening = redis.onReady(() => {
+      // After any reconnect Redis may have restarted empty even if no command of ours failed meanwhile.
+      if (connectedBefore) this.outOfSync ??= 'reconnected; rewriting state';
+      connectedBefore = true;
       if (this.outOfSync !== null) void this.exclusive(() => this.resync());
     });
   }
