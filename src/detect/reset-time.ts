@@ -54,6 +54,7 @@ function nextWallClock(now: number, hour: number, minute: number, timeZone?: str
 
 function validZone(zone: string | undefined): string | undefined {
   if (!zone) return undefined;
+  if (/^(UTC|GMT)$/i.test(zone)) return 'UTC';
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return zone;
@@ -73,7 +74,7 @@ export function parseResetTime(text: string, now: number): string | undefined {
     const ms = parseDuration(relative[1]!);
     if (ms !== undefined) return new Date(now + ms).toISOString();
   }
-  const clock = /\b(?:at|resets?|until)\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?(?:\s*\(([A-Za-z_]+(?:\/[A-Za-z_+-]+)*)\))?/i.exec(text);
+  const clock = /\b(?:at|resets?|until)\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?(?:\s*\(?((?:UTC|GMT)\b|[A-Za-z_]+\/[A-Za-z_+-]+(?:\/[A-Za-z_+-]+)?)\)?)?/i.exec(text);
   if (clock && (clock[2] !== undefined || clock[3] !== undefined)) {
     let hour = Number(clock[1]);
     const minute = Number(clock[2] ?? 0);
