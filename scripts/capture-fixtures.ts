@@ -97,7 +97,8 @@ function save(kind: Kind, state: string, screen: string | undefined, note: strin
     log(`SKIP ${kind}/${state}: ${note} (the expected screen never showed)`);
     return;
   }
-  captures.push({ kind, state, screen: screen.replace(/[ \t]+$/gm, '').replace(/\n+$/, '\n'), note });
+  // Kept byte for byte: `capture-pane -J` keeps trailing spaces, and the poller sees exactly this.
+  captures.push({ kind, state, screen, note });
   log(`got  ${kind}/${state}: ${note}`);
 }
 
@@ -343,7 +344,7 @@ async function walk(cli: CliSpec, size: { width: number; height: number }): Prom
   await waitQuiet(pane, 1000, 5000);
 
   await turn(cli, pane, { kind: 'quick', text: QUOTING_TEXT }, 'What did the old test log say?');
-  save(cli.kind, 'idle', await waitFor(pane, (s) => cli.idle(s) && /suite is green/.test(s), 30_000), `idle, answer quotes other states' markers, ${at}`);
+  save(cli.kind, 'idle', await waitFor(pane, (s) => cli.idle(s) && /green/.test(s), 30_000), `idle, answer quotes other states' markers, ${at}`);
 
   await turn(cli, pane, { kind: 'slow', seconds: 30, text: `${QUOTING_TEXT}\n\n${'More detail follows. '.repeat(40)}` }, 'Repeat the old test log slowly');
   await waitFor(pane, cli.working, 15_000);
@@ -383,8 +384,7 @@ async function walk(cli: CliSpec, size: { width: number; height: number }): Prom
 async function startup(cli: CliSpec): Promise<void> {
   const size = SIZES[1]!;
   let pane = await startCli(cli, size);
-  await sleep(cli.kind === 'gemini-cli' ? 700 : 300);
-  const first = await screenOf(pane);
+  const first = (await waitFor(pane, (s) => s.trim() !== '', 20_000)) ?? '';
   if (!cli.idle(first)) save(cli.kind, 'starting', first, 'first frame after launch');
   await closePane(`${cli.kind}-${size.width}`);
 

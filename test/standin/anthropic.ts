@@ -33,7 +33,9 @@ export function lastUserText(body: MessagesRequest): string {
 /** The last user turn carries a tool result: the CLI ran our tool call and wants the follow-up answer. */
 export function isToolFollowUp(body: MessagesRequest): boolean {
   const last = body.messages?.at(-1);
-  return !!last && Array.isArray(last.content) && last.content.some((b) => b.type === 'tool_result');
+  if (!last || !Array.isArray(last.content) || !last.content.some((b) => b.type === 'tool_result')) return false;
+  // A declined tool comes back as a tool_result too, sent along with the user's next prompt: that is a new turn.
+  return !last.content.some((b) => b.type === 'text' && !/^\s*(<system-reminder>|\[Request interrupted)/.test(b.text ?? ''));
 }
 
 /** Claude Code's own side requests (titles, topic checks, quota probes) carry no tools: answer them at once. */

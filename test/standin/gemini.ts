@@ -26,7 +26,9 @@ export function lastUserText(body: GenerateRequest): string {
 }
 
 export function isToolFollowUp(body: GenerateRequest): boolean {
-  return !!body.contents?.at(-1)?.parts?.some((p) => p.functionResponse !== undefined);
+  const parts = body.contents?.at(-1)?.parts ?? [];
+  // A declined call's response can travel with the user's next prompt: with text beside it, it is a new turn.
+  return parts.some((p) => p.functionResponse !== undefined) && !parts.some((p) => p.text?.trim());
 }
 
 /** The turn the user typed goes to streamGenerateContent with tools; JSON-schema side calls (routing, next speaker) do not. */
