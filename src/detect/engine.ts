@@ -31,11 +31,22 @@ interface Hit {
   match: RegExpExecArray;
 }
 
-function firstHit(view: ScreenView, m: { region: Rule['region']; lines?: number; pattern: string; flags: string }): Hit | null {
+function firstHit(
+  view: ScreenView,
+  m: { region: Rule['region']; lines?: number; pattern: string; flags: string; match?: 'line' | 'block' },
+): Hit | null {
   const re = compile(m.pattern, m.flags);
   const found = region(view, m.region, m.lines);
   // An empty region is one empty line, so `^\s*$` can say "nothing there" (e.g. a blank screen while starting).
   const lines = found.length > 0 ? found : [{ index: -1, text: '' }];
+  if (m.match === 'block') {
+    const text = lines.map((l) => l.text).join('\n');
+    const match = re.exec(text);
+    if (!match) return null;
+    // Evidence: the last line the match covers, where a block usually ends on the current state.
+    const end = text.slice(0, match.index + Math.max(0, match[0].length - 1)).split('\n').length - 1;
+    return { line: lines[end]!.text, match };
+  }
   // Bottom-up: the newest line is the one that speaks for the current state.
   for (let i = lines.length - 1; i >= 0; i--) {
     const match = re.exec(lines[i]!.text);

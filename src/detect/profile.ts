@@ -18,8 +18,12 @@ const FlagsSchema = z
 const MatcherShape = {
   region: z.enum(REGIONS).describe('Where on the screen to look'),
   lines: z.number().int().min(1).max(500).optional().describe('How many non-blank lines the region spans'),
-  pattern: RegexSchema.describe('JavaScript regular expression, tested line by line'),
+  pattern: RegexSchema.describe('JavaScript regular expression, tested line by line (or on the whole region: match block)'),
   flags: FlagsSchema,
+  match: z
+    .enum(['line', 'block'])
+    .default('line')
+    .describe("'line': each line on its own, bottom-up; 'block': the region's lines joined with \\n"),
 };
 
 function checkRegex(v: { pattern: string; flags: string }, ctx: z.RefinementCtx): void {
