@@ -34,7 +34,7 @@ async function until<T>(fn: () => T, ok: (v: T) => boolean, ms = 5000): Promise<
 
 test('readProcessTree lists the pane process and its descendants with argv', async (t) => {
   const shell = start(t, 'bash', ['-c', 'exec -a claude sleep 30 & wait']);
-  const procs = await until(() => readProcessTree(shell.pid!), (p) => p.length >= 2);
+  const procs = await until(() => readProcessTree(shell.pid!), (p) => p.some((x) => x.argv[0] === 'claude'));
   assert.equal(procs[0]!.pid, shell.pid);
   const agent = procs.find((p) => p.argv[0] === 'claude');
   assert.ok(agent, `no claude in ${JSON.stringify(procs)}`);
@@ -44,7 +44,7 @@ test('readProcessTree lists the pane process and its descendants with argv', asy
 });
 
 test('an agent started by `bash -c` is claude-code although tmux says bash; it crashes when killed', async (t) => {
-  const shell = start(t, 'bash', ['-c', 'exec -a claude sleep 30 & wait; sleep 30']);
+  const shell = start(t, 'bash', ['-c', 'exec -a claude sleep 30 & wait; sleep 30; true']);
   const detector = createDetector();
   const observe = (now: number) =>
     detector.classify({ id: 'p', pane: pane({ panePid: shell.pid!, currentCommand: 'bash' }), screen: '', screenChangedAt: now, now });
@@ -77,7 +77,7 @@ test('a node script installed like the Gemini CLI is gemini-cli, one level below
 test('a shell with an ordinary child is a shell; a pane started with a program is a program', async (t) => {
   const shell = start(t, 'bash', ['-c', 'sleep 30 & wait']);
   const detector = createDetector();
-  await until(() => readProcessTree(shell.pid!), (p) => p.length >= 2);
+  await until(() => readProcessTree(shell.pid!), (p) => p.some((x) => x.comm === 'sleep'));
   const s = detector.classify({ id: 's', pane: pane({ panePid: shell.pid!, currentCommand: 'sleep' }), screen: '$ sleep 30', screenChangedAt: 0, now: 1000 });
   assert.deepEqual([s.kind, s.state], ['shell', 'working']);
   const prog = start(t, 'sleep', ['30']);
