@@ -28,9 +28,11 @@ export class ExecRunner {
   }
 
   /** Runs one command; resolves stdout, rejects with a TmuxError (no_server, timeout, command_failed). */
-  async run(cmd: TmuxCommand): Promise<string> {
+  async run(cmd: TmuxCommand, opts: { signal?: AbortSignal } = {}): Promise<string> {
     await this.slot();
     try {
+      // A queued command of a batch that already hit "no server" is skipped, not spawned.
+      if (opts.signal?.aborted) throw opts.signal.reason as Error;
       return await this.spawn(toArgv(cmd));
     } finally {
       this.running--;

@@ -58,6 +58,8 @@ export class ControlPool {
   private readonly createFailureListeners = new Set<(err: Error) => void>();
   private readonly abort = new AbortController();
   private closing = false;
+  private abandoned = 0; // acquires we gave up on after a create failure; generic-pool still holds them
+  private inUse = 0;
   private failures = 0;
   private nextCreateAt = 0;
   private sessionCursor = 0;
@@ -114,6 +116,7 @@ export class ControlPool {
   async use<T>(fn: (client: ControlClient) => Promise<T>): Promise<T> {
     const started = performance.now();
     const client = await this.acquire();
+    this.inUse++;
     const waited = performance.now() - started;
     this.acquireWait.count++;
     this.acquireWait.sumMs += waited;
@@ -124,6 +127,7 @@ export class ControlPool {
     try {
       return await fn(client);
     } finally {
+      this.inUse--;
       if (client.alive) await this.pool.release(client);
       else {
         this.reasons.set(client, 'dead');
@@ -152,7 +156,11 @@ export class ControlPool {
     if (this.closing) return;
     this.closing = true;
     this.abort.abort();
-    await this.pool.drain();
+    if (this.abandoned === 0) await this.pool.drain();
+    else {
+      // drain() would wait for the abandoned requests to time out; wait for our own borrowers instead.
+      while (this.inUse > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await this.pool.clear();
   }
 
@@ -162,9 +170,9 @@ export class ControlPool {
    * acquire is served later, that connection goes straight back.
    */
   private async acquire(): Promise<ControlClient> {
-    // With no connection at all, check cheaply that one can be made before queueing on generic-pool:
+    // With no live connection, check cheaply that one can be made before queueing on generic-pool:
     // a queued request whose create fails stays queued (and retried) until acquireTimeoutMs.
-    if (this.pool.size === 0) {
+    if (this.pool.available + this.pool.borrowed === 0) {
       try {
         await this.sessions();
       } catch (err) {
@@ -179,7 +187,15 @@ export class ControlPool {
     const acquiring = this.pool.acquire();
     return new Promise((resolve, reject) => {
       let settled = false;
-      const onCreateFailure = (err: Error) => finish(() => reject(err));
+      const onCreateFailure = (err: Error) =>
+        finish(() => {
+          this.abandoned++;
+          void acquiring.then(
+            () => undefined,
+            () => undefined,
+          ).finally(() => this.abandoned--);
+          reject(err);
+        });
       const finish = (action: () => void) => {
         if (settled) return;
         settled = true;

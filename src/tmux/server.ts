@@ -7,6 +7,9 @@ import { ControlPool, type ControlPoolOptions } from './pool.ts';
 import { captureCommand, paneListQuery, paneText, parsePaneList } from './queries.ts';
 import type { PaneInfo, PoolStats, Strategy, TmuxObserver, TmuxServer, TmuxServerStatus } from './types.ts';
 
+/** What `list-panes -a` says on a server that runs without any session (exit-empty off). */
+const NO_PANES = /no current target|no sessions/;
+
 export interface TmuxServerOptions {
   socket: string;
   strategy: Strategy;
@@ -52,12 +55,18 @@ export class TmuxServerClient implements TmuxServer {
       async (client) => {
         const { command, separator } = paneListQuery();
         const reply = await client.run(command);
+        if (!reply.ok && NO_PANES.test(reply.lines.join(' '))) return [];
         if (!reply.ok) throw new TmuxError('command_failed', `list-panes: ${reply.lines.join(' ')}`, this.socket);
         return parsePaneList(reply.lines.join('\n'), separator, this.socket);
       },
       async () => {
         const { command, separator } = paneListQuery();
-        return parsePaneList(await this.exec.run(command), separator, this.socket);
+        try {
+          return parsePaneList(await this.exec.run(command), separator, this.socket);
+        } catch (err) {
+          if (err instanceof TmuxError && err.code === 'command_failed' && NO_PANES.test(err.message)) return [];
+          throw err;
+        }
       },
     );
   }
@@ -78,7 +87,15 @@ export class TmuxServerClient implements TmuxServer {
       },
       async () => {
         const texts = new Map<string, string>();
-        const results = await Promise.allSettled(ids.map((id) => this.exec.run(captureCommand(id))));
+        const stop = new AbortController();
+        const results = await Promise.allSettled(
+          ids.map((id) =>
+            this.exec.run(captureCommand(id), { signal: stop.signal }).catch((err: TmuxError) => {
+              if (err.code !== 'command_failed') stop.abort(err);
+              throw err;
+            }),
+          ),
+        );
         results.forEach((r, i) => {
           if (r.status === 'fulfilled') texts.set(ids[i]!, paneText(r.value.split('\n')));
           else if ((r.reason as TmuxError).code !== 'command_failed') throw r.reason;
@@ -142,11 +159,15 @@ export class TmuxServerClient implements TmuxServer {
       if (this.strategy === 'pool') {
         const pool = this.ensurePool();
         if (pool.connectable) {
-          try {
-            result = await pool.use(viaPool);
-            used = 'pool';
-          } catch {
-            // The connection died, timed out or could not be made (the pool backs off); exec answers this query.
+          // A connection can die before we hear of it (its session was just killed): one retry on a fresh one.
+          for (let attempt = 0; attempt < 2 && used === 'exec'; attempt++) {
+            try {
+              result = await pool.use(viaPool);
+              used = 'pool';
+            } catch (err) {
+              // Died, timed out or could not connect (the pool backs off): exec answers this query.
+              if (!(err instanceof TmuxError && err.code === 'connection_lost') || !pool.connectable) break;
+            }
           }
         }
       }

@@ -1,0 +1,211 @@
+// TmuxServer end to end on private tmux servers: queries, odd names, strategies, fallback and recovery.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTmuxServer, createTmuxServers, defaultSocketPath, type Strategy } from '../../src/tmux/index.ts';
+import { controlClientPids } from '../helpers/tmux.ts';
+import { flakyTmuxBinary, privateTmux, waitFor } from './harness.ts';
+
+const FAST_BACKOFF = { backoffInitialMs: 20, backoffMaxMs: 50 };
+
+for (const strategy of ['pool', 'exec'] as const) {
+  test(`listPanes via ${strategy} fills every field, even for names with tabs, |, quotes, ; and non-ASCII`, async (t) => {
+    const h = await privateTmux(t);
+    const name = `a b|c'd"e;f 日本`;
+    const pane = await h.newSession(name, 'sleep 1000', { width: 91, height: 17 });
+    const windowName = `w\tx|y;'z"🙂 #{pid}`;
+    await h.tmux('rename-window', '-t', '@0', '--', windowName.replaceAll('#', '##'));
+    await h.tmux('set-option', '-g', 'remain-on-exit', 'on');
+    await h.tmux('new-window', '-d', '-t', '$0', 'exit 3');
+    await waitFor(async () => (await h.tmux('list-panes', '-a', '-F', '#{pane_dead}')).includes('1'), 3000);
+    const server = h.track(createTmuxServer({ socket: h.socket, strategy }));
+    const panes = await server.listPanes();
+    const serverPid = Number((await h.tmux('display-message', '-p', '#{pid}')).trim());
+    assert.equal(panes.length, 2);
+    const first = panes.find((p) => p.paneId === pane)!;
+    assert.equal(first.socket, h.socket);
+    assert.equal(first.serverPid, serverPid);
+    assert.equal(first.sessionId, '$0');
+    assert.equal(first.sessionName, name);
+    assert.equal(first.windowId, '@0');
+    assert.equal(first.windowName, windowName.replace('\t', '\\t'));
+    assert.equal(first.currentCommand, 'sleep');
+    assert.ok(first.panePid > 0);
+    assert.equal(first.dead, false);
+    assert.equal(first.deadStatus, null);
+    assert.equal(first.width, 91);
+    assert.equal(first.height, 17);
+    assert.equal(first.active, true);
+    assert.ok(Math.abs(first.windowActivity - Date.now() / 1000) < 120);
+    const dead = panes.find((p) => p.dead)!;
+    assert.equal(dead.deadStatus, 3);
+    assert.equal(server.status().effectiveStrategy, strategy);
+    assert.equal(server.status().up, true);
+    await h.finish();
+  });
+
+  test(`capturePanes via ${strategy} returns each pane's screen and leaves out vanished panes`, async (t) => {
+    const h = await privateTmux(t);
+    const a = await h.newSession('a', "printf 'alpha\\n%%end 1 1 1\\n'; exec sleep 1000");
+    const b = await h.newSession('b', "printf 'beta\\n'; exec sleep 1000");
+    await waitFor(async () => (await h.tmux('capture-pane', '-p', '-t', b)).includes('beta'), 3000);
+    const server = h.track(createTmuxServer({ socket: h.socket, strategy }));
+    const texts = await server.capturePanes([a, b, '%77', 'not-an-id']);
+    assert.deepEqual([...texts.keys()].sort(), [a, b].sort());
+    assert.equal(texts.get(a), 'alpha\n%end 1 1 1');
+    assert.equal(texts.get(b), 'beta');
+    await h.finish();
+  });
+}
+
+test('no server: listPanes resolves [] and status says why; no process or busy loop is left', async (t) => {
+  const h = await privateTmux(t);
+  const wrapper = flakyTmuxBinary(h.dir);
+  const server = h.track(createTmuxServer({ socket: h.socket, strategy: 'pool', tmuxBinary: wrapper.binary }));
+  assert.deepEqual(await server.listPanes(), []);
+  assert.deepEqual(await server.capturePanes(['%0']), new Map());
+  const status = server.status();
+  assert.equal(status.up, false);
+  assert.match(status.reason ?? '', /no server running on/);
+  const callsAfterQueries = readFileSync(wrapper.calls, 'utf8').split('\n').length;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const callsLater = readFileSync(wrapper.calls, 'utf8').split('\n').length;
+  assert.ok(callsLater - callsAfterQueries <= 2, `tmux was called ${callsLater - callsAfterQueries} times while idle`);
+  await h.finish();
+});
+
+test('a server with no sessions: listPanes resolves [] with status up (documented choice)', async (t) => {
+  const h = await privateTmux(t);
+  await h.newSession('tmp', 'sleep 1000');
+  await h.tmux('set-option', '-g', 'exit-empty', 'off');
+  await h.tmux('kill-session', '-t', '$0');
+  const server = h.track(createTmuxServer({ socket: h.socket, strategy: 'pool' }));
+  assert.deepEqual(await server.listPanes(), []);
+  assert.equal(server.status().up, true);
+  assert.equal(server.status().effectiveStrategy, 'exec');
+  await h.finish();
+});
+
+test('when control mode cannot connect the pool falls back to exec, and returns once it can', async (t) => {
+  const h = await privateTmux(t);
+  await h.newSession('s', 'sleep 1000');
+  const wrapper = flakyTmuxBinary(h.dir);
+  writeFileSync(wrapper.refuseFlag, '');
+  const server = h.track(createTmuxServer({ socket: h.socket, strategy: 'pool', tmuxBinary: wrapper.binary, pool: FAST_BACKOFF }));
+  assert.equal((await server.listPanes()).length, 1);
+  assert.equal(server.status().effectiveStrategy, 'exec');
+  assert.equal(server.status().up, true);
+  rmSync(wrapper.refuseFlag);
+  const back = await waitFor(async () => (await server.listPanes()).length === 1 && server.status().effectiveStrategy === 'pool', 3000);
+  assert.equal(back, true, 'queries went back to the pool');
+  await h.finish();
+});
+
+test('server killed mid-batch: the query ends with an empty result, and the pool recovers when a server is back', async (t) => {
+  const h = await privateTmux(t);
+  const panes: string[] = [await h.newSession('s', 'seq 1 40; exec sleep 1000')];
+  for (let i = 0; i < 30; i++) panes.push((await h.tmux('new-window', '-d', '-P', '-F', '#{pane_id}', 'seq 1 40; exec sleep 1000')).trim());
+  const server = h.track(createTmuxServer({ socket: h.socket, strategy: 'pool', commandTimeoutMs: 120_000, pool: FAST_BACKOFF }));
+  await server.listPanes();
+  const many = Array.from({ length: 100 }, () => panes).flat();
+  const capture = server.capturePanes([...new Set(many)].concat(many.map((_, i) => `%${1000 + i}`)));
+  await h.kill();
+  assert.ok((await capture).size <= panes.length);
+  assert.deepEqual(await server.listPanes(), []);
+  assert.equal(server.status().up, false);
+  await h.newSession('again', 'sleep 1000');
+  const recovered = await waitFor(async () => (await server.listPanes()).length === 1 && server.status().effectiveStrategy === 'pool', 3000);
+  assert.equal(recovered, true);
+  assert.ok((server.poolStats()?.destroyedTotal.dead ?? 0) >= 1);
+  await h.finish();
+});
+
+test('killing the session a pool connection is attached to: the pool replaces the connection', async (t) => {
+  const h = await privateTmux(t);
+  await h.newSession('a', 'sleep 1000');
+  await h.newSession('b', 'sleep 1000');
+  const server = h.track(createTmuxServer({ socket: h.socket, strategy: 'pool', poolMin: 1, poolMax: 1 }));
+  await server.listPanes();
+  const [before] = controlClientPids(h.socket);
+  await h.tmux('kill-session', '-t', '$0');
+  assert.equal(await waitFor(() => !controlClientPids(h.socket).includes(before!), 3000), true, 'the client noticed and exited');
+  const panes = await server.listPanes();
+  assert.deepEqual(panes.map((p) => p.sessionName), ['b']);
+  assert.equal(server.status().effectiveStrategy, 'pool');
+  const stats = server.poolStats()!;
+  assert.equal(stats.destroyedTotal.dead, 1);
+  assert.equal(stats.createdTotal, 2);
+  await h.finish();
+});
+
+test('a wedged (SIGSTOPped) server: commands time out, then the connection is replaced', async (t) => {
+  const h = await privateTmux(t);
+  await h.newSession('s', 'sleep 1000');
+  const serverPid = Number((await h.tmux('display-message', '-p', '#{pid}')).trim());
+  const server = h.track(createTmuxServer({ socket: h.socket, strategy: 'pool', commandTimeoutMs: 300, pool: FAST_BACKOFF }));
+  await server.listPanes();
+  process.kill(serverPid, 'SIGSTOP');
+  t.after(() => process.kill(serverPid, 'SIGCONT'));
+  await assert.rejects(server.listPanes(), (err: Error & { code?: string }) => err.code === 'timeout');
+  assert.equal(server.status().up, false);
+  process.kill(serverPid, 'SIGCONT');
+  const back = await waitFor(async () => (await server.listPanes()).length === 1 && server.status().effectiveStrategy === 'pool', 3000);
+  assert.equal(back, true, 'a new connection serves queries again');
+  assert.equal(server.poolStats()!.destroyedTotal.dead, 1);
+  await h.finish();
+});
+
+test('switching strategy at runtime: in-flight work finishes on the old one, the pool closes and comes back', async (t) => {
+  const h = await privateTmux(t);
+  await h.newSession('s', 'sleep 1000');
+  const used: Strategy[] = [];
+  const server = h.track(createTmuxServer({ socket: h.socket, strategy: 'pool', observer: { onCommand: (s) => void used.push(s) } }));
+  await server.listPanes();
+  const inFlight = server.capturePanes(['%0']);
+  server.setStrategy('exec');
+  assert.equal((await inFlight).size, 1);
+  await server.listPanes();
+  assert.deepEqual(used, ['pool', 'pool', 'exec']);
+  assert.equal(server.poolStats(), null);
+  assert.equal(await waitFor(() => controlClientPids(h.socket).length === 0, 3000), true, 'the retired pool closed its clients');
+  server.setStrategy('pool');
+  await server.listPanes();
+  assert.equal(server.status().effectiveStrategy, 'pool');
+  assert.equal(server.status().strategy, 'pool');
+  await h.finish();
+});
+
+test('several tmux servers at once, each answering for its own panes', async (t) => {
+  const one = await privateTmux(t);
+  const two = await privateTmux(t);
+  await one.newSession('one', 'sleep 1000');
+  await two.newSession('two', 'sleep 1000');
+  await two.newSession('two-b', 'sleep 1000');
+  const servers = createTmuxServers([one.socket, two.socket], { strategy: 'pool' }).map((s) => one.track(s));
+  const results = await Promise.all(servers.map((s) => s.listPanes()));
+  assert.deepEqual(results.map((r) => r.map((p) => `${p.socket === one.socket ? 1 : 2}:${p.sessionName}`)), [['1:one'], ['2:two', '2:two-b']]);
+  await one.finish();
+  await two.finish();
+});
+
+test('defaultSocketPath follows tmux: $TMUX_TMPDIR or /tmp, then tmux-<uid>/default', () => {
+  assert.equal(defaultSocketPath({}, 1000), '/tmp/tmux-1000/default');
+  assert.equal(defaultSocketPath({ TMUX_TMPDIR: '/run/user/7' }, 7), '/run/user/7/tmux-7/default');
+  assert.equal(defaultSocketPath({ TMUX_TMPDIR: '' }, 0), '/tmp/tmux-0/default');
+});
+
+test('pool stats count creations, reuse and the reason each connection was destroyed', async (t) => {
+  const h = await privateTmux(t);
+  await h.newSession('s', 'sleep 1000');
+  const server = h.track(createTmuxServer({ socket: h.socket, strategy: 'pool', poolMin: 0, pool: { maxUses: 2 } }));
+  for (let i = 0; i < 5; i++) await server.listPanes();
+  const stats = server.poolStats()!;
+  assert.equal(stats.createdTotal, 3);
+  assert.equal(stats.destroyedTotal.max_uses, 2);
+  assert.equal(stats.acquireWaitMs.count, 5);
+  assert.equal(stats.reuseRatio, 2 / 5);
+  assert.equal(stats.borrowed, 0);
+  assert.equal(stats.pending, 0);
+  await h.finish();
+});
