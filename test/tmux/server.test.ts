@@ -18,7 +18,8 @@ for (const strategy of ['pool', 'exec'] as const) {
     await h.tmux('rename-window', '-t', '@0', '--', windowName.replaceAll('#', '##'));
     await h.tmux('set-option', '-g', 'remain-on-exit', 'on');
     await h.tmux('new-window', '-d', '-t', '$0', 'exit 3');
-    await waitFor(async () => (await h.tmux('list-panes', '-a', '-F', '#{pane_dead}')).includes('1'), 3000);
+    // tmux marks the pane dead when its pty closes and records the status once the child is reaped.
+    await waitFor(async () => (await h.tmux('list-panes', '-a', '-F', '#{pane_dead_status}')).includes('3'), 3000);
     const server = h.track(createTmuxServer({ socket: h.socket, strategy }));
     const panes = await server.listPanes();
     const serverPid = Number((await h.tmux('display-message', '-p', '#{pid}')).trim());
