@@ -42,7 +42,10 @@ export interface AgentObservation {
   kind: AgentKind;
   state: AgentState;
   detail: StateDetail;
-  /** Hash of the captured screen; a change bumps the version like a state change does. */
+  /**
+   * Hash of what the agent shows: the captured screen plus the pane's metadata (target, window name, command,
+   * kind, pid). A change bumps the version like a state change does, so a renamed window is never served stale.
+   */
   screenHash: string;
   /** The captured screen text (last lines), stored for GET /v1/agents/{id}/screen. */
   screen: string;

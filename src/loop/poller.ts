@@ -306,13 +306,18 @@ function toObservation(
     kind: c.kind,
     state: c.state,
     detail: c.detail,
-    screenHash: t.screenHash,
+    screenHash: contentHash(t.screenHash, pane, c),
     screen: t.screen,
     observedAt: now,
   };
 }
 
+function contentHash(screenHash: string, pane: PaneInfo, c: Classification): string {
+  const meta = [pane.sessionName, pane.windowIndex, pane.paneIndex, pane.windowName, pane.currentCommand, pane.panePid, c.kind];
+  return createHash('sha1').update(screenHash).update(JSON.stringify(meta)).digest('base64url');
+}
+
 /** Everything that makes a write worth doing; observedAt alone does not. */
 function observationFingerprint(o: AgentObservation): string {
-  return JSON.stringify([o.state, o.kind, o.screenHash, o.detail, o.target, o.windowName, o.command, o.pid]);
+  return JSON.stringify([o.state, o.screenHash, o.detail]);
 }
