@@ -8,12 +8,12 @@ import { listSessionsCommand } from './queries.ts';
 import type { PoolStats, TmuxObserver } from './types.ts';
 
 /*
- * Defaults, measured on this 2-core machine with 1000 panes (bench/tmux.ts, README.md):
- * the tmux server is single-threaded and answers a pipelined batch on one connection in ~20 ms; splitting the
- * batch over 2 or 4 connections did not make it faster (the server is the bottleneck). So one warm connection
- * does the work; a second covers a query that overlaps (listPanes while a capture runs) and replaces a dying
- * one without a cold start. The seed design's 5–20 would keep up to 20 attached clients (visible in
- * `list-clients`, each one fires client-attached hooks) for no speed gain.
+ * Defaults, measured on this 2-core machine with 1000 panes (bench/tmux.ts --connections, README.md): one
+ * batch of 1000 captures split over 1 / 2 / 4 connections took p50 92 / 71 / 78 ms (full text lines). The tmux
+ * server is single-threaded (~150 ms CPU per 1000 full-text captures), so more connections barely help. One warm
+ * connection does the batch; a second covers an overlapping query and replaces a dying one without a cold
+ * start. The seed design's 5-20 would keep up to 20 attached clients (visible in `list-clients`, each firing
+ * client-attached hooks) for no speed gain.
  */
 export const POOL_DEFAULTS = {
   min: 1,
