@@ -82,6 +82,10 @@ export const ProfileSchema = z
         prompt: RegexSchema.describe('The input line (the box row holding the cursor prompt)'),
         flags: FlagsSchema,
         scan: z.number().int().min(1).max(200).default(20).describe('How many bottom lines to search for it'),
+        framed: z
+          .boolean()
+          .default(false)
+          .describe('The input line sits right below a border row (─── or ╭──╮): a prompt glyph elsewhere is a menu cursor or history'),
       })
       .strict()
       .superRefine((v, ctx) => checkRegex({ pattern: v.prompt, flags: v.flags }, ctx))

@@ -12,6 +12,7 @@ export interface InputSpec {
   prompt: string;
   flags: string;
   scan: number;
+  framed?: boolean;
 }
 
 export interface ScreenView {
@@ -41,10 +42,12 @@ function findInput(lines: string[], nonBlank: Line[], spec: InputSpec): ScreenVi
   const candidates = nonBlank.slice(-spec.scan);
   let at = -1;
   for (let i = candidates.length - 1; i >= 0; i--) {
-    if (prompt.test(candidates[i]!.text)) {
-      at = candidates[i]!.index;
-      break;
-    }
+    const { index, text } = candidates[i]!;
+    if (!prompt.test(text)) continue;
+    // A framed box: the same glyph on a menu's selected item or a past prompt in the history is not the input.
+    if (spec.framed && !(index > 0 && BORDER.test(lines[index - 1]!))) continue;
+    at = index;
+    break;
   }
   if (at < 0) return null;
   const top = at > 0 && BORDER.test(lines[at - 1]!) ? at - 1 : at;

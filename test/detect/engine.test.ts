@@ -178,3 +178,17 @@ test('redaction leaves ordinary counters alone', () => {
   assert.equal(redact('Tokens: 4.2k sent, 118 received.'), 'Tokens: 4.2k sent, 118 received.');
   assert.equal(redact('export GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz'), 'export GITHUB_TOKEN=[redacted]');
 });
+
+test('a framed input is only a prompt line right below a border: a menu cursor with the same glyph is not', (t) => {
+  const dir = tempDir(t);
+  const rules = [
+    { id: 't.typed', priority: 60, region: 'input', pattern: '^❯ \\S', state: 'unsubmitted', confidence: 0.8, when: { input: true } },
+    { id: 't.menu', priority: 50, region: 'bottom', lines: 10, pattern: '^\\s*❯ \\S', state: 'waiting', confidence: 0.8, when: { input: false } },
+  ];
+  writeFileSync(join(dir, 'program.json'), JSON.stringify({ kind: 'program', input: { prompt: '^\\s*❯', framed: true }, rules }));
+  const detector = createDetector({ profileDirs: [dir], processes: () => PROGRAM_TREE });
+  const classify = (id: string, screen: string) =>
+    detector.classify({ id, pane: pane({ currentCommand: 'deploy' }), screen, screenChangedAt: 0, now: 1000 }).state;
+  assert.equal(classify('menu', 'Pick a mode?\n\n  ❯ Yes, the new one\n    No, keep the old one\n'), 'waiting');
+  assert.equal(classify('history', '❯ an old prompt\nits answer\n────────\n❯ new text\n────────\n  status bar\n'), 'unsubmitted');
+});
