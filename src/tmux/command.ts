@@ -48,6 +48,15 @@ export class TrustedFormat {
     return new TrustedFormat(strings[0]!);
   }
 
+  /**
+   * `=` and the pane's current command for panes whose window was active at or after `second` (epoch seconds),
+   * nothing for the others. The only value in it is an integer we computed.
+   */
+  static currentCommandIfActiveSince(second: number): TrustedFormat {
+    if (!Number.isSafeInteger(second) || second < 0) throw new TmuxCommandError('second must be a non-negative integer');
+    return new TrustedFormat(`#{?#{e|>=:#{window_activity},${second}},=#{pane_current_command},}`);
+  }
+
   /** Join formats with a separator made only of hex digits (a per-query random nonce). */
   static join(parts: readonly TrustedFormat[], hexSeparator: string): TrustedFormat {
     if (!/^[0-9a-f]{8,64}$/.test(hexSeparator)) throw new TmuxCommandError('separator must be 8-64 hex digits');

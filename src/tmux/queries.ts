@@ -26,18 +26,33 @@ const PANE_FIELDS = [
   F`#{pane_active}`,
 ] as const;
 
+const COMMAND_FIELD = PANE_FIELDS.findIndex((f) => f.text === '#{pane_current_command}');
+
 export interface PaneListQuery {
   command: TmuxCommand;
   separator: string;
+  /** The current command was asked only of recently active panes (see paneListQuery). */
+  conditionalCommand: boolean;
 }
+
+/** A listed pane; currentCommand is null when the query did not ask for it (the pane was not active). */
+export type ListedPane = Omit<PaneInfo, 'currentCommand'> & { currentCommand: string | null };
 
 /**
  * Window names and titles may hold tabs, newlines, `|` or anything else, so no fixed delimiter is safe.
  * Each query uses a fresh random hex separator around every field; pane text cannot guess it.
  */
-export function paneListQuery(): PaneListQuery {
+export function paneListQuery(commandSince: number | null = null): PaneListQuery {
   const separator = randomBytes(12).toString('hex');
-  return { command: command('list-panes', flags('a'), format(TrustedFormat.join(PANE_FIELDS, separator))), separator };
+  const fields =
+    commandSince === null
+      ? PANE_FIELDS
+      : PANE_FIELDS.map((f, i) => (i === COMMAND_FIELD ? TrustedFormat.currentCommandIfActiveSince(commandSince) : f));
+  return {
+    command: command('list-panes', flags('a'), format(TrustedFormat.join(fields, separator))),
+    separator,
+    conditionalCommand: commandSince !== null,
+  };
 }
 
 export class PaneListParseError extends Error {
@@ -55,14 +70,15 @@ function id(value: string, kind: '%' | '@' | '$', field: string): string {
 }
 
 /** Parses the output of paneListQuery(); `output` is the raw text (records end with "\n", the last may not). */
-export function parsePaneList(output: string, separator: string, socket: string): PaneInfo[] {
+export function parsePaneList(output: string, query: Omit<PaneListQuery, 'command'>, socket: string): ListedPane[] {
+  const { separator, conditionalCommand } = query;
   if (output.trim() === '') return [];
   const parts = output.split(separator);
   const width = PANE_FIELDS.length + 1; // the fields, then the line break between records
   if (parts[0] !== '' || (parts.length - 1) % width !== 0) {
     throw new PaneListParseError(`list-panes output does not have ${PANE_FIELDS.length} fields per pane`);
   }
-  const panes: PaneInfo[] = [];
+  const panes: ListedPane[] = [];
   for (let i = 1; i < parts.length; i += width) {
     const f = parts.slice(i, i + width);
     const gap = f[width - 1]!;
@@ -82,7 +98,7 @@ export function parsePaneList(output: string, separator: string, socket: string)
       paneId: id(paneId!, '%', 'pane_id'),
       paneIndex: int(paneIndex!, 'pane_index'),
       panePid: panePid === '' ? 0 : int(panePid!, 'pane_pid'),
-      currentCommand: currentCommand!,
+      currentCommand: !conditionalCommand ? currentCommand! : currentCommand === '' ? null : currentCommand!.slice(1),
       dead: dead === '1',
       deadStatus: deadStatus === '' ? null : int(deadStatus!, 'pane_dead_status'),
       windowActivity: activity === '' ? 0 : int(activity!, 'window_activity'),

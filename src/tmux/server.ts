@@ -4,8 +4,15 @@ import { isTmuxId } from './command.ts';
 import { TmuxError } from './errors.ts';
 import { ExecRunner } from './exec.ts';
 import { ControlPool, type ControlPoolOptions } from './pool.ts';
-import { captureCommand, paneListQuery, paneText, parsePaneList } from './queries.ts';
+import { captureCommand, paneListQuery, paneText, parsePaneList, type ListedPane } from './queries.ts';
 import type { PaneInfo, PoolStats, Strategy, TmuxObserver, TmuxServer, TmuxServerStatus } from './types.ts';
+
+/** Longest a pane's current command may go unasked when its window shows no activity. */
+const COMMAND_REFRESH_MS = 5000;
+
+function commandKey(p: Pick<ListedPane, 'serverPid' | 'paneId'>): string {
+  return `${p.serverPid}${p.paneId}`;
+}
 
 /** What `list-panes -a` says on a server that runs without any session (exit-empty off). */
 const NO_PANES = /no current target|no sessions/;
@@ -31,6 +38,9 @@ export class TmuxServerClient implements TmuxServer {
   private readonly exec: ExecRunner;
   private readonly retiring = new Set<Promise<void>>();
   private closed = false;
+  private commands = new Map<string, string>(); // serverPid + pane id → last current command seen
+  private commandsFullAt = 0;
+  private lastListAt = 0;
   private state: Omit<TmuxServerStatus, 'socket' | 'strategy'> = {
     up: false,
     reason: 'not queried yet',
@@ -49,20 +59,47 @@ export class TmuxServerClient implements TmuxServer {
     });
   }
 
+  /**
+   * Every pane of every session. pane_current_command costs tmux a /proc read per pane (about half of a
+   * 1000-pane list), so it is asked only of panes whose window was active since the previous list, and of all
+   * panes every COMMAND_REFRESH_MS; the others keep the command last seen.
+   */
   async listPanes(): Promise<PaneInfo[]> {
+    const startedAt = Date.now();
+    const fresh = this.lastListAt > 0 && startedAt - this.commandsFullAt < COMMAND_REFRESH_MS;
+    // Activity is kept in whole seconds: one second of margin covers a change just before the last list.
+    let since = fresh ? Math.floor(this.lastListAt / 1000) - 1 : null;
+    let listed = await this.listOnce(since);
+    if (since !== null && listed.some((p) => p.currentCommand === null && !this.commands.has(commandKey(p)))) {
+      since = null; // a pane we never saw went unasked (only possible after a silent restart): ask everyone
+      listed = await this.listOnce(null);
+    }
+    if (since === null) this.commandsFullAt = startedAt;
+    this.lastListAt = startedAt;
+    const commands = new Map<string, string>();
+    const panes = listed.map((p) => {
+      const key = commandKey(p);
+      const currentCommand = p.currentCommand ?? this.commands.get(key) ?? '';
+      commands.set(key, currentCommand);
+      return { ...p, currentCommand };
+    });
+    this.commands = commands;
+    return panes;
+  }
+
+  private listOnce(commandSince: number | null): Promise<ListedPane[]> {
+    const query = paneListQuery(commandSince);
     return this.query(
       [],
       async (client) => {
-        const { command, separator } = paneListQuery();
-        const reply = await client.run(command);
+        const reply = await client.run(query.command);
         if (!reply.ok && NO_PANES.test(reply.lines.join(' '))) return [];
         if (!reply.ok) throw new TmuxError('command_failed', `list-panes: ${reply.lines.join(' ')}`, this.socket);
-        return parsePaneList(reply.lines.join('\n'), separator, this.socket);
+        return parsePaneList(reply.lines.join('\n'), query, this.socket);
       },
       async () => {
-        const { command, separator } = paneListQuery();
         try {
-          return parsePaneList(await this.exec.run(command), separator, this.socket);
+          return parsePaneList(await this.exec.run(query.command), query, this.socket);
         } catch (err) {
           if (err instanceof TmuxError && err.code === 'command_failed' && NO_PANES.test(err.message)) return [];
           throw err;

@@ -5,7 +5,7 @@ import { rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTmuxServer, createTmuxServers, defaultSocketPath, type Strategy } from '../../src/tmux/index.ts';
 import { controlClientPids } from '../helpers/tmux.ts';
-import { flakyTmuxBinary, privateTmux, waitFor } from './harness.ts';
+import { flakyTmuxBinary, privateTmux, sleep, waitFor } from './harness.ts';
 
 const FAST_BACKOFF = { backoffInitialMs: 20, backoffMaxMs: 50 };
 
@@ -210,3 +210,21 @@ test('pool stats count creations, reuse and the reason each connection was destr
   assert.equal(stats.pending, 0);
   await h.finish();
 });
+
+for (const strategy of ['pool', 'exec'] as Strategy[]) {
+  test(`via ${strategy}, a quiet pane keeps its current command and an active one reports its new command`, async (t) => {
+    const h = await privateTmux(t);
+    const quiet = await h.newSession('quiet', 'sleep 1000');
+    const busy = await h.newSession('busy', 'bash --norc --noprofile');
+    const server = h.track(createTmuxServer({ socket: h.socket, strategy }));
+    const command = async (pane: string) => (await server.listPanes()).find((p) => p.paneId === pane)?.currentCommand;
+    assert.equal(await command(quiet), 'sleep');
+    await sleep(2100); // both windows' activity is now older than the last list: the next list asks neither
+    const tmuxSays = async (pane: string) => (await h.tmux('display-message', '-p', '-t', pane, '#{pane_current_command}')).trim();
+    assert.equal(await command(quiet), await tmuxSays(quiet), 'the unasked pane keeps the command last seen');
+    assert.equal(await command(busy), 'bash');
+    await h.tmux('send-keys', '-t', busy, 'exec sleep 999', 'Enter');
+    assert.ok(await waitFor(async () => (await tmuxSays(busy)) === 'sleep', 3000));
+    assert.equal(await command(busy), 'sleep', 'the pane that printed is asked again and reports its new command');
+  });
+}
