@@ -47,10 +47,20 @@ interface Memory {
   screenChangedAt: number | null;
   meaningfulHash: string | null;
   meaningfulChangeAt: number | null;
+  /** A meaningful change was seen since the pane was first observed: before that its quiet time is unknown. */
+  changeSeen: boolean;
   trace: DetectionTrace | null;
+  tree: { key: string; at: number; procs: ProcessInfo[] } | null;
 }
 
 const AGENTS = new Set<AgentKind>(AGENT_ONLY);
+
+/**
+ * Reading /proc for every pane on every cycle costs more than the rest of a cycle at 1000 panes, so a pane's
+ * tree is re-read only when its pid or foreground command changes (an agent starting or leaving shows there)
+ * and otherwise at most this often.
+ */
+const TREE_MAX_AGE_MS = 5000;
 
 /** Pane facts that need no screen reading: a dead pane exits or crashes by its status. */
 function deadPane(pane: Pick<PaneInfo, 'dead' | 'deadStatus'>): { state: AgentState; detail: StateDetail } | null {
@@ -67,7 +77,7 @@ export function classifyWith(
   screen: string,
   pane: { title: string; command: string },
   quietMs: number | undefined,
-  opts: { idleAfterMs: number; stuckAfterMs: number; now: number },
+  opts: { idleAfterMs: number; stuckAfterMs: number; now: number; changeSeen?: boolean },
 ): Candidate & { profile: LoadedProfile | undefined } {
   const profile = profiles.get(kind);
   if (!profile) {
@@ -80,7 +90,9 @@ export function classifyWith(
       matched: [],
     };
   }
-  const r = evaluate(profile, screen, pane, quietMs, opts.idleAfterMs, opts.now);
+  // Without a change seen, `fallback: activity` takes the screen as quiet (as for a single screen): a program that
+  // was already still when first observed is idle at once, not working until idleAfterMs has passed.
+  const r = evaluate(profile, screen, pane, opts.changeSeen === false ? undefined : quietMs, opts.idleAfterMs, opts.now);
   let state = r.state;
   let detail = r.detail;
   let why = r.decision;
@@ -146,10 +158,18 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
   function remember(id: string): Memory {
     let m = memory.get(id);
     if (!m) {
-      m = { agentKind: null, published: null, pending: null, screenChangedAt: null, meaningfulHash: null, meaningfulChangeAt: null, trace: null };
+      m = { agentKind: null, published: null, pending: null, screenChangedAt: null, meaningfulHash: null, meaningfulChangeAt: null, changeSeen: false, trace: null, tree: null };
       memory.set(id, m);
     }
     return m;
+  }
+
+  function treeOf(m: Memory, pane: PaneInfo, now: number): ProcessInfo[] {
+    const key = `${pane.panePid}\0${pane.currentCommand}`;
+    if (!m.tree || m.tree.key !== key || now - m.tree.at >= TREE_MAX_AGE_MS) {
+      m.tree = { key, at: now, procs: processes(pane.panePid) };
+    }
+    return m.tree.procs;
   }
 
   function classify(input: ClassifyInput): Classification {
@@ -161,7 +181,7 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
     let kindResult: KindResult;
     let candidate: Candidate | null = null;
     const dead = deadPane(pane);
-    const tree = dead ? [] : processes(pane.panePid);
+    const tree = dead ? [] : treeOf(m, pane, now);
     if (dead) {
       const kind = m.agentKind ?? m.published?.kind ?? kindFromCommand(profiles, pane.currentCommand) ?? 'program';
       kindResult = { kind, reason: 'pane is dead: kind as last seen', fromProcess: true };
@@ -201,6 +221,7 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
     if (m.screenChangedAt !== input.screenChangedAt || m.meaningfulHash === null) {
       const hash = meaningfulHash(screen, profile?.volatile ?? []);
       if (hash !== m.meaningfulHash) {
+        if (m.meaningfulHash !== null) m.changeSeen = true;
         m.meaningfulChangeAt = input.screenChangedAt;
         m.meaningfulHash = hash;
       }
@@ -211,7 +232,7 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
     // 3. Screen rules.
     let profileSources: string | null = profile ? profile.sources.join(', ') : null;
     if (!candidate) {
-      const c = classifyWith(profiles, kindResult.kind, screen, view, quietMs, { idleAfterMs, stuckAfterMs, now });
+      const c = classifyWith(profiles, kindResult.kind, screen, view, quietMs, { idleAfterMs, stuckAfterMs, now, changeSeen: m.changeSeen });
       profileSources = c.profile ? c.profile.sources.join(', ') : null;
       candidate = c;
     }

@@ -1,13 +1,18 @@
 // Compiled patterns, cached: profiles are data, and the same few hundred patterns run on every cycle.
-const cache = new Map<string, RegExp>();
+// Keyed by the pattern string itself (the profile's own string, whose hash V8 keeps), then by flags.
+const cache = new Map<string, Map<string, RegExp>>();
 
 export function compile(pattern: string, flags = ''): RegExp {
-  const key = `${flags}/${pattern}`;
-  let re = cache.get(key);
-  if (!re) {
+  let byFlags = cache.get(pattern);
+  if (!byFlags) {
     if (cache.size > 5000) cache.clear(); // profiles reloaded many times: drop patterns no longer used
+    byFlags = new Map();
+    cache.set(pattern, byFlags);
+  }
+  let re = byFlags.get(flags);
+  if (!re) {
     re = new RegExp(pattern, flags);
-    cache.set(key, re);
+    byFlags.set(flags, re);
   }
   return re;
 }
