@@ -8,25 +8,25 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../src/app.ts';
 import { configWith } from '../src/config.ts';
 import type { CycleStats } from '../src/loop/poller.ts';
+import { percentile } from './lib/stats.ts';
 import { startPrivateRedis, type PrivateRedis } from '../test/helpers/redis.ts';
 import { startPrivateTmux, type PrivateTmux } from '../test/helpers/tmux.ts';
 
-const PRINTING = `sh -c 'i=0; while :; do i=$((i+1)); echo "working: step $i"; sleep 0.5; done'`;
-const STILL = `sh -c 'seq 1 40; echo "> waiting for input"; exec sleep 100000'`;
-
-/** N panes in one session, created in one tmux round trip from a sourced command file. */
+/** N panes in one session (a tenth printing, the rest still), created in one tmux round trip. */
 async function buildFleet(tmux: PrivateTmux, n: number): Promise<void> {
-  await tmux.newSession('bench', STILL, { width: 120, height: 40 });
+  // Scripts in files: tmux's config parser would expand $ and mangle nested quotes in inline commands.
+  const printing = join(tmux.dir, 'printing.sh');
+  const still = join(tmux.dir, 'still.sh');
+  writeFileSync(printing, 'i=0\nwhile :; do i=$((i+1)); echo "working: step $i"; sleep 0.5; done\n');
+  writeFileSync(still, 'seq 1 40\necho "> waiting for input"\nexec sleep 100000\n');
+  await tmux.newSession('bench', `sh ${still}`, { width: 120, height: 40 });
   const lines: string[] = [];
-  for (let i = 1; i < n; i++) lines.push(`new-window -d -t bench: "${i % 10 === 0 ? PRINTING : STILL}"`);
+  for (let i = 1; i < n; i++) lines.push(`new-window -d -t bench: 'sh ${i % 10 === 0 ? printing : still}'`);
   const file = join(tmux.dir, 'fleet.conf');
   writeFileSync(file, `${lines.join('\n')}\n`);
   await tmux.tmux('source-file', file);
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  const panes = (await tmux.tmux('list-panes', '-s', '-t', 'bench', '-F', '#{pane_id}')).trim().split('\n');
+  if (panes.length !== n) throw new Error(`built ${panes.length} panes, wanted ${n}`);
 }
 
 interface Run {
@@ -57,17 +57,21 @@ async function measure(
   try {
     for (let i = 0; i < 3; i++) await app.poller.runNow(); // connect, first captures, first writes
     const stats: CycleStats[] = [];
+    const durations: number[] = [];
     for (let i = 0; i < cycles; i++) {
-      const started = Date.now();
+      const started = performance.now();
       stats.push(await app.poller.runNow());
-      await sleep(Math.max(0, 1000 - (Date.now() - started)));
+      const took = performance.now() - started;
+      durations.push(took);
+      await sleep(Math.max(0, 1000 - took));
     }
-    const durations = stats.map((s) => s.durationMs).sort((a, b) => a - b);
+    durations.sort((a, b) => a - b);
+    const ms = (v: number) => Math.round(v * 10) / 10;
     const panes = stats.reduce((n, s) => n + s.panes, 0);
     const hits = stats.reduce((n, s) => n + s.captureCacheHits, 0);
     return {
-      p50_ms: percentile(durations, 50),
-      p99_ms: percentile(durations, 99),
+      p50_ms: ms(percentile(durations, 50)),
+      p99_ms: ms(percentile(durations, 99)),
       captures_per_cycle: Math.round(stats.reduce((n, s) => n + s.captured, 0) / stats.length),
       cache_hit_ratio: panes === 0 ? 0 : Number((hits / panes).toFixed(3)),
       errors: stats.reduce((n, s) => n + s.errors.length, 0),
