@@ -210,7 +210,13 @@ interface CliSpec {
   decline: string[];
   /** Keys that quit the CLI normally. */
   quit: string[];
+  /** A menu the CLI may show before its first prompt on a fresh HOME, and the keys that dismiss it. */
+  startMenu?: { test(screen: string): boolean; dismiss: string[]; note: string };
 }
+
+/** Claude's status bar while busy ("… · esc to interrupt") and its dialog question at the start of a line. */
+const claudeWorking = /[·•] esc to interrupt/;
+const claudeDialog = /^\s*│?\s*Do you want to (proceed|make this edit|create)/m;
 
 const claude: CliSpec = {
   kind: 'claude-code',
@@ -239,11 +245,14 @@ const claude: CliSpec = {
     const flags = variant === 'bypass' || variant === 'bypass-unaccepted' ? ' --dangerously-skip-permissions' : '';
     return { env, command: `${BIN}/claude${flags}` };
   },
-  idle: (s) => /^❯/m.test(s) && !/esc to interrupt/.test(s) && !/Do you want to/.test(s),
-  working: (s) => /esc to interrupt/.test(s),
-  dialog: (s) => /Do you want to (proceed|make this edit|create)/.test(s),
+  // Anchored to the UI's own lines: the quoting answer mentions "esc to interrupt" and "Do you want to proceed?".
+  idle: (s) => /^❯/m.test(s) && !claudeWorking.test(s) && !claudeDialog.test(s),
+  working: (s) => claudeWorking.test(s),
+  dialog: (s) => claudeDialog.test(s),
   decline: ['Escape'],
   quit: ['C-c', 'C-c'],
+  // 2.1.330 asks this on every fresh HOME; "No, keep manual mode" keeps the permission dialogs we capture.
+  startMenu: { test: (s) => /Make auto mode your default permission mode\?/.test(s), dismiss: ['Down', 'Enter'], note: 'auto-mode question at start-up' },
 };
 
 const codex: CliSpec = {
@@ -273,7 +282,7 @@ const codex: CliSpec = {
     );
     return { env: { HOME: home, CODEX_HOME: codexHome, STANDIN_API_KEY: 'sk-standin' }, command: `${BIN}/codex` };
   },
-  idle: (s) => /^› /m.test(s) && !/esc to interrupt/.test(s) && !/Would you like to/.test(s),
+  idle: (s) => /^› /m.test(s) && !/• esc to interrupt\)/.test(s) && !/^\s*Would you like to/m.test(s),
   working: (s) => /esc to interrupt/.test(s),
   dialog: (s) => /Would you like to run the following command\?/.test(s),
   decline: ['Escape'],
@@ -311,6 +320,18 @@ async function startCli(cli: CliSpec, size: { width: number; height: number }, v
   return openPane(`${cli.kind}-${size.width}`, size, dirs.work, env, command);
 }
 
+/** Waits for the first prompt, answering a start-up menu on the way (saved as `waiting` when `at` is given). */
+async function reachPrompt(cli: CliSpec, pane: string, at?: string): Promise<string | undefined> {
+  const menu = cli.startMenu;
+  const first = await waitFor(pane, (s) => cli.idle(s) || (menu?.test(s) ?? false), 40_000);
+  if (first && menu?.test(first)) {
+    if (at) save(cli.kind, 'waiting', await waitQuiet(pane, 1500, 8000), `${menu.note}, ${at}`);
+    await keys(pane, ...menu.dismiss);
+    return waitFor(pane, cli.idle, 20_000);
+  }
+  return first;
+}
+
 async function turn(cli: CliSpec, pane: string, mode: Mode, prompt: string): Promise<void> {
   standin.setMode(mode);
   await submit(pane, prompt);
@@ -320,7 +341,7 @@ async function turn(cli: CliSpec, pane: string, mode: Mode, prompt: string): Pro
 async function walk(cli: CliSpec, size: { width: number; height: number }): Promise<void> {
   const at = `${size.width}x${size.height}`;
   const pane = await startCli(cli, size);
-  save(cli.kind, 'idle', await waitFor(pane, cli.idle, 40_000).then(() => waitQuiet(pane, 1500, 8000)), `welcome screen, ${at}`);
+  save(cli.kind, 'idle', await reachPrompt(cli, pane, at).then((s) => s && waitQuiet(pane, 1500, 8000)), `welcome screen, ${at}`);
 
   await sendText(pane, 'Add a --verbose flag to the build script');
   save(cli.kind, 'unsubmitted', await waitQuiet(pane, 1000, 5000), `typed, not submitted, ${at}`);
@@ -385,7 +406,8 @@ async function startup(cli: CliSpec): Promise<void> {
   const size = SIZES[1]!;
   let pane = await startCli(cli, size);
   const first = (await waitFor(pane, (s) => s.trim() !== '', 20_000)) ?? '';
-  if (!cli.idle(first)) save(cli.kind, 'starting', first, 'first frame after launch');
+  if (cli.startMenu?.test(first)) log(`first frame of ${cli.kind} is already its start-up menu (captured in the walk)`);
+  else if (!cli.idle(first)) save(cli.kind, 'starting', first, 'first frame after launch');
   await closePane(`${cli.kind}-${size.width}`);
 
   for (const variant of ['trust', 'onboarding', 'auth', 'bypass-unaccepted']) {
@@ -405,7 +427,7 @@ async function startup(cli: CliSpec): Promise<void> {
 async function bypass(cli: CliSpec): Promise<void> {
   const size = SIZES[1]!;
   const pane = await startCli(cli, size, 'bypass');
-  save(cli.kind, 'idle', await waitFor(pane, cli.idle, 40_000).then((s) => s && waitQuiet(pane, 1500, 8000)), 'idle in permission-bypass mode');
+  save(cli.kind, 'idle', await reachPrompt(cli, pane).then((s) => s && waitQuiet(pane, 1500, 8000)), 'idle in permission-bypass mode');
   await turn(cli, pane, { kind: 'slow', seconds: 20 }, 'Explain the build in detail');
   await waitFor(pane, cli.working, 15_000);
   await sleep(4000);
@@ -417,7 +439,7 @@ async function bypass(cli: CliSpec): Promise<void> {
 /** A wide pane, where the CLIs lay out their footers differently. */
 async function wide(cli: CliSpec): Promise<void> {
   const pane = await startCli(cli, WIDE);
-  await waitFor(pane, cli.idle, 40_000);
+  await reachPrompt(cli, pane);
   await turn(cli, pane, { kind: 'slow', seconds: 20 }, 'Explain the build in detail');
   await waitFor(pane, cli.working, 15_000);
   await sleep(4000);
@@ -428,10 +450,39 @@ async function wide(cli: CliSpec): Promise<void> {
   killLeftovers();
 }
 
+/** A command whose output looks like other states' markers, for an agent to run and then sit idle below. */
+const FAILING_OUTPUT_COMMAND =
+  "printf '$ npm test\\nFAIL test/parser.test.ts\\nTraceback (most recent call last):\\n  File \"gen.py\", line 3\\nError: 1 test failed, 41 passed\\n'";
+
+/**
+ * Hard negatives only (`-- --add claude-code codex`): idle below an answer that quotes other states' markers,
+ * and (Claude) idle below a shell run whose output has `$ `, `FAIL`, `Traceback` and `failed` lines.
+ */
+async function hardNegatives(cli: CliSpec): Promise<void> {
+  for (const size of SIZES) {
+    const at = `${size.width}x${size.height}`;
+    const pane = await startCli(cli, size);
+    await reachPrompt(cli, pane);
+    await waitQuiet(pane, 1000, 5000);
+    await turn(cli, pane, { kind: 'quick', text: QUOTING_TEXT }, 'What did the old test log say?');
+    const quoted = await waitFor(pane, (s) => cli.idle(s) && /green/.test(s), 30_000);
+    save(cli.kind, 'idle', quoted && (await waitQuiet(pane, 1500, 8000)), `idle, answer quotes other states' markers, ${at}`);
+    if (cli.kind === 'claude-code' && size.width === 120) {
+      // 2.1.330 folds a tool call's output into "Ran 1 shell command"; its `!` shell mode prints it in full.
+      await sendText(pane, '!');
+      await submit(pane, FAILING_OUTPUT_COMMAND);
+      const ran = await waitFor(pane, (s) => cli.idle(s) && /Traceback/.test(s) && /stand-in model/.test(s), 30_000);
+      save(cli.kind, 'idle', ran && (await waitQuiet(pane, 1500, 8000)), `idle below a shell run's $, FAIL, Traceback, failed lines, ${at}`);
+    }
+    await closePane(`${cli.kind}-${size.width}`);
+    killLeftovers();
+  }
+}
+
 /** Claude Code with its auto-updater on and no network: does it show a failure banner above a healthy prompt? */
 async function autoUpdateBanner(): Promise<void> {
   const pane = await startCli(claude, SIZES[1]!, 'autoupdate');
-  await waitFor(pane, claude.idle, 40_000);
+  await reachPrompt(claude, pane);
   const screen = await waitFor(pane, (s) => /Auto-update failed/i.test(s), 60_000);
   if (screen) save('claude-code', 'idle', screen, 'auto-update failed banner above a healthy prompt');
   else log('claude-code showed no auto-update banner within 60 s');
@@ -491,12 +542,18 @@ async function programs(): Promise<void> {
 
 // ---- Writing the files ----
 
-function writeFixtures(kinds: readonly Kind[]): void {
+/** Writes the captures as <state>-<n>.txt: replacing the kind's files, or (`add`) numbering after them. */
+function writeFixtures(kinds: readonly Kind[], add: boolean): void {
   for (const kind of kinds) {
     const dir = join(SCREENS, kind);
     mkdirSync(dir, { recursive: true });
-    for (const name of readdirSync(dir)) if (name.endsWith('.txt')) unlinkSync(join(dir, name));
     const counts = new Map<string, number>();
+    for (const name of readdirSync(dir)) {
+      const m = /^(.+)-(\d+)\.txt$/.exec(name);
+      if (!m) continue;
+      if (add) counts.set(m[1]!, Math.max(counts.get(m[1]!) ?? 0, Number(m[2])));
+      else unlinkSync(join(dir, name));
+    }
     for (const c of captures.filter((x) => x.kind === kind)) {
       const n = (counts.get(c.state) ?? 0) + 1;
       counts.set(c.state, n);
@@ -508,6 +565,7 @@ function writeFixtures(kinds: readonly Kind[]): void {
 
 async function main(): Promise<void> {
   const requested = process.argv.slice(2).filter((a) => !a.startsWith('-')) as Kind[];
+  const add = process.argv.includes('--add');
   const kinds = requested.length > 0 ? requested : [...CAPTURED_KINDS];
   for (const k of kinds) if (!CAPTURED_KINDS.includes(k)) throw new Error(`unknown kind ${k}; one of ${CAPTURED_KINDS.join(', ')}`);
   if (kinds.some((k) => k !== 'shell' && k !== 'program') && !existsSync(join(BIN, 'claude'))) {
@@ -523,7 +581,10 @@ async function main(): Promise<void> {
   try {
     const clis = { 'claude-code': claude, codex, 'gemini-cli': gemini } as const;
     for (const kind of kinds) {
-      if (kind === 'shell') await shells();
+      if (add) {
+        if (kind === 'shell' || kind === 'program') throw new Error('--add captures agent hard negatives only');
+        await hardNegatives(clis[kind]);
+      } else if (kind === 'shell') await shells();
       else if (kind === 'program') await programs();
       else {
         const cli = clis[kind];
@@ -534,7 +595,7 @@ async function main(): Promise<void> {
         if (kind === 'claude-code') await autoUpdateBanner();
       }
     }
-    writeFixtures(kinds);
+    writeFixtures(kinds, add);
   } finally {
     await tmux.cleanup();
     killLeftovers();
