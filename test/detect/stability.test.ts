@@ -58,9 +58,16 @@ test('a program whose output really changes is working, and idle once quiet past
     if (s < 10) lines.push(`[${s + 1}/10] Compiling module_${s}.c`);
     return lines.join('\n');
   }, { pane: () => pane({ currentCommand: 'make' }) });
+  assert.equal(states[0], 'idle', 'first sight: no change seen yet, so taken as quiet');
   assert.equal(states[5], 'working');
   assert.equal(states[29], 'idle');
-  assert.equal(transitions(states), 1);
+  assert.equal(transitions(states.slice(2)), 1);
+});
+
+test('a clock program first observed mid-run is idle from the first observation, not working until idleAfterMs', () => {
+  const detector = createDetector({ processes: () => [{ pid: 4242, ppid: 1, comm: 'clock', argv: ['clock'] }], idleAfterMs: 5000 });
+  const states = run(detector, 30, (s) => `Sat Mar  1 12:00:${String(s).padStart(2, '0')} UTC 2025`, { pane: () => pane({ currentCommand: 'clock' }) });
+  assert.deepEqual([...new Set(states)], ['idle']);
 });
 
 test('a real change is published only after it is confirmed, then once', () => {
