@@ -1,5 +1,6 @@
 // The real Claude Code (tools/agent-clis) in a private tmux, answered by the model stand-in, watched by the real
-// app: GET /v1/agents must follow it through working, idle, waiting, and crashed once its process is killed.
+// app: GET /v1/agents must follow it through its start-up question, working, idle, waiting, and crashed once its
+// process is killed.
 // Needs `npm ci --prefix tools/agent-clis`; without it this test fails on purpose rather than skip.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -105,9 +106,14 @@ after(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-test('a freshly started Claude Code is recognised and idle at its prompt', async () => {
-  const agent = await expectState('idle', 60_000);
-  assert.equal(agent.kind, 'claude-code');
+test('a freshly started Claude Code asking about auto mode is waiting, and idle at its prompt once answered', async () => {
+  const menu = await expectState('waiting', 60_000);
+  assert.equal(menu.kind, 'claude-code');
+  assert.match(menu.detail.evidence, /auto mode/i);
+  await tmux.tmux('send-keys', '-t', paneId, 'Down');
+  await sleep(300);
+  await tmux.tmux('send-keys', '-t', paneId, 'Enter'); // "No, keep manual mode": tool calls still ask first
+  await expectState('idle');
 });
 
 test('Claude Code streaming an answer is working, and idle again when it ends', async () => {
