@@ -29,12 +29,15 @@ async function buildFleet(tmux: PrivateTmux, n: number): Promise<void> {
   if (panes.length !== n) throw new Error(`built ${panes.length} panes, wanted ${n}`);
 }
 
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+
 interface Run {
   p50_ms: number;
   p99_ms: number;
   captures_per_cycle: number;
   cache_hit_ratio: number;
   errors: number;
+  phases_p50_ms: { list: number; capture: number; classify: number; store: number };
 }
 
 async function measure(
@@ -75,6 +78,12 @@ async function measure(
       captures_per_cycle: Math.round(stats.reduce((n, s) => n + s.captured, 0) / stats.length),
       cache_hit_ratio: panes === 0 ? 0 : Number((hits / panes).toFixed(3)),
       errors: stats.reduce((n, s) => n + s.errors.length, 0),
+      phases_p50_ms: {
+        list: median(stats.map((s) => s.phases.listMs)),
+        capture: median(stats.map((s) => s.phases.captureMs)),
+        classify: median(stats.map((s) => s.phases.classifyMs)),
+        store: median(stats.map((s) => s.phases.storeMs)),
+      },
     };
   } finally {
     await app.close();

@@ -72,6 +72,9 @@ export const CycleStatsSchema = z
     written: z.number().int().describe('Observations written to the store'),
     changed: z.number().int().describe('Agents whose version moved'),
     removed: z.number().int().describe('Agents whose pane vanished'),
+    phases: z
+      .object({ listMs: z.number(), captureMs: z.number(), classifyMs: z.number(), storeMs: z.number() })
+      .describe('Where the cycle spent its time (ms): tmux list, tmux capture, classification, store'),
     errors: z.array(z.string()),
   })
   .describe('One poll cycle');

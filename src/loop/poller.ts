@@ -19,6 +19,8 @@ export interface CycleStats {
   written: number;
   changed: number;
   removed: number;
+  /** Where the time went: tmux list, tmux capture, classification, store writes (ms). */
+  phases: { listMs: number; captureMs: number; classifyMs: number; storeMs: number };
   errors: string[];
 }
 
@@ -134,6 +136,7 @@ export class Poller {
 
   private async cycle(): Promise<CycleStats> {
     const started = Date.now();
+    const t0 = performance.now();
     const errors: string[] = [];
     const servers = this.opts.servers();
 
@@ -148,6 +151,7 @@ export class Poller {
       }),
     );
 
+    const t1 = performance.now();
     const now = Date.now();
     const seen = new Set<string>();
     const answered = new Set<string>();
@@ -187,6 +191,7 @@ export class Poller {
       }),
     );
 
+    const t2 = performance.now();
     const classifier = this.opts.classifier();
     const writes: AgentObservation[] = [];
     for (const { id, pane } of observed) {
@@ -208,6 +213,7 @@ export class Poller {
       }
     }
 
+    const t3 = performance.now();
     let changed = 0;
     let written = 0;
     try {
@@ -252,6 +258,7 @@ export class Poller {
       written,
       changed,
       removed: gone.length,
+      phases: { listMs: ms(t1 - t0), captureMs: ms(t2 - t1), classifyMs: ms(t3 - t2), storeMs: ms(performance.now() - t3) },
       errors,
     };
     this.cyclesRun++;
@@ -282,6 +289,8 @@ export class Poller {
     }
   }
 }
+
+const ms = (v: number) => Math.round(v * 10) / 10;
 
 function toObservation(
   monitor: string,
