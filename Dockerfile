@@ -9,6 +9,7 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY routes ./routes
+COPY profiles ./profiles
 RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime
@@ -20,7 +21,6 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
-COPY profiles ./profiles
 # Run as the uid that owns the host's tmux socket (tmux refuses clients of another uid): override with
 # `--user $(id -u):$(id -g)`; the default 1000 matches the first user on most Linux hosts.
 USER 1000:1000
