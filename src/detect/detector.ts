@@ -62,13 +62,26 @@ const AGENTS = new Set<AgentKind>(AGENT_ONLY);
  */
 const TREE_MAX_AGE_MS = 5000;
 
-/** Pane facts that need no screen reading: a dead pane exits or crashes by its status. */
-function deadPane(pane: Pick<PaneInfo, 'dead' | 'deadStatus'>): { state: AgentState; detail: StateDetail } | null {
+/**
+ * Pane facts that need no screen reading: a dead pane exits (status 0) or crashes (non-zero status, or killed by
+ * a signal). tmux 3.3a records neither for a process that died before it was tracked; that stays `exited` with
+ * low confidence, since nothing says it failed.
+ */
+export function deadPane(
+  pane: Pick<PaneInfo, 'dead' | 'deadStatus' | 'deadSignal'>,
+): { state: AgentState; detail: StateDetail } | null {
   if (!pane.dead) return null;
-  const status = pane.deadStatus;
-  if (status === 0) return { state: 'exited', detail: { rule: 'pane.dead', evidence: 'pane exited with status 0', confidence: 1 } };
-  const evidence = status === null ? 'pane is dead (status unknown)' : `pane exited with status ${status}`;
-  return { state: status === null ? 'exited' : 'crashed', detail: { rule: 'pane.dead', evidence, confidence: status === null ? 0.6 : 1 } };
+  const { deadStatus: status, deadSignal: signal } = pane;
+  if (signal !== null && signal !== undefined) {
+    return { state: 'crashed', detail: { rule: 'pane.dead', evidence: `pane process killed by signal ${signal}`, confidence: 1 } };
+  }
+  if (status === null) {
+    return { state: 'exited', detail: { rule: 'pane.dead', evidence: 'pane is dead (tmux reported no exit status)', confidence: 0.6 } };
+  }
+  return {
+    state: status === 0 ? 'exited' : 'crashed',
+    detail: { rule: 'pane.dead', evidence: `pane exited with status ${status}`, confidence: 1 },
+  };
 }
 
 export function classifyWith(

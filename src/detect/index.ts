@@ -2,7 +2,7 @@
 // one-screen classifier for fixture tests. See README.md in this directory.
 import type { AgentKind, AgentState, StateDetail } from '../agents/model.ts';
 import type { PaneInfo } from '../tmux/types.ts';
-import { BUILT_IN_PROFILES, classifyWith, createDetector } from './detector.ts';
+import { BUILT_IN_PROFILES, classifyWith, createDetector, deadPane } from './detector.ts';
 import { identifyKind, kindFromCommand } from './kind.ts';
 import { loadProfiles, type LoadedProfile } from './profile.ts';
 import type { RuleAttempt } from './types.ts';
@@ -49,11 +49,13 @@ export function classifyScreen(
   const { kind, reason } = hints.kind
     ? { kind: hints.kind, reason: 'given as a hint' }
     : identifyKind(profiles, [], view, screen);
-  if (pane.dead) {
-    const status = pane.deadStatus ?? null;
-    const state: AgentState = status === null || status === 0 ? 'exited' : 'crashed';
-    const detail = { rule: 'pane.dead', evidence: `pane exited with status ${status ?? 'unknown'}`, confidence: 1 };
-    return { kind: hints.kind ?? kindFromCommand(profiles, pane.currentCommand ?? '') ?? kind, state, detail, trace: { kindReason: reason, profile: null, rules: [], matched: [], decision: detail.evidence } };
+  const dead = deadPane({ dead: pane.dead ?? false, deadStatus: pane.deadStatus ?? null, deadSignal: pane.deadSignal ?? null });
+  if (dead) {
+    return {
+      kind: hints.kind ?? kindFromCommand(profiles, pane.currentCommand ?? '') ?? kind,
+      ...dead,
+      trace: { kindReason: reason, profile: null, rules: [], matched: [], decision: dead.detail.evidence },
+    };
   }
   const c = classifyWith(profiles, kind, screen, view, hints.quietMs, { idleAfterMs: 5000, stuckAfterMs: Number.POSITIVE_INFINITY, now: Date.now() });
   return {

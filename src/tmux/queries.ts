@@ -24,6 +24,7 @@ const PANE_FIELDS = [
   F`#{pane_height}`,
   F`#{pane_title}`,
   F`#{pane_active}`,
+  F`#{pane_dead_signal}`,
 ] as const;
 
 const COMMAND_FIELD = PANE_FIELDS.findIndex((f) => f.text === '#{pane_current_command}');
@@ -86,7 +87,7 @@ export function parsePaneList(output: string, query: Omit<PaneListQuery, 'comman
       throw new PaneListParseError(`unexpected text between list-panes records: ${JSON.stringify(gap.slice(0, 40))}`);
     }
     const [pid, sessionId, sessionName, windowId, windowIndex, windowName, paneId, paneIndex, panePid] = f as string[];
-    const [currentCommand, dead, deadStatus, activity, w, h, title, active] = f.slice(9) as string[];
+    const [currentCommand, dead, deadStatus, activity, w, h, title, active, deadSignal] = f.slice(9) as string[];
     panes.push({
       socket,
       serverPid: int(pid!, 'pid'),
@@ -106,6 +107,7 @@ export function parsePaneList(output: string, query: Omit<PaneListQuery, 'comman
       height: int(h!, 'pane_height'),
       title: title!,
       active: active === '1',
+      deadSignal: deadSignal === '' ? null : int(deadSignal!, 'pane_dead_signal'),
     });
   }
   return panes;

@@ -15,6 +15,8 @@ export interface PaneInfo {
   currentCommand: string;
   dead: boolean;
   deadStatus: number | null; // exit status when dead, null if unknown or alive
+  /** Signal that killed the pane's process (tmux leaves deadStatus empty then); null if none or unknown. */
+  deadSignal?: number | null;
   windowActivity: number; // epoch seconds (tmux keeps whole seconds)
   width: number;
   height: number;
