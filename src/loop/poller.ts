@@ -48,6 +48,8 @@ interface Tracked {
   classification: Classification | null;
   writtenFingerprint: string;
   writtenAt: number;
+  /** Refreshes come this much before refreshEveryMs, so agents first written together do not refresh together. */
+  refreshEarlyMs: number;
 }
 
 export class Poller {
@@ -208,7 +210,7 @@ export class Poller {
       t.classification = classification;
       const observation = toObservation(this.opts.monitor, id, pane, t, classification, now);
       const fingerprint = observationFingerprint(observation);
-      if (fingerprint !== t.writtenFingerprint || now - t.writtenAt >= this.opts.refreshEveryMs) {
+      if (fingerprint !== t.writtenFingerprint || now - t.writtenAt >= this.opts.refreshEveryMs - t.refreshEarlyMs) {
         writes.push(observation);
       }
     }
@@ -281,6 +283,7 @@ export class Poller {
         classification: null,
         writtenFingerprint: '',
         writtenAt: 0,
+        refreshEarlyMs: Math.floor(Math.random() * (this.opts.refreshEveryMs / 2)),
       });
     } else if (t.screenHash !== hash) {
       t.screen = text;
