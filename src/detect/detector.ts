@@ -64,8 +64,8 @@ const TREE_MAX_AGE_MS = 5000;
 
 /**
  * Pane facts that need no screen reading: a dead pane exits (status 0) or crashes (non-zero status, or killed by
- * a signal). tmux 3.3a records neither for a process that died before it was tracked; that stays `exited` with
- * low confidence, since nothing says it failed.
+ * a signal). tmux 3.3a often records neither when a client is attached as the process dies (our pool always
+ * is): then the agent's profile reads the screen, and failing that it is `exited` with low confidence.
  */
 export function deadPane(
   pane: Pick<PaneInfo, 'dead' | 'deadStatus' | 'deadSignal'>,
@@ -76,7 +76,7 @@ export function deadPane(
     return { state: 'crashed', detail: { rule: 'pane.dead', evidence: `pane process killed by signal ${signal}`, confidence: 1 } };
   }
   if (status === null) {
-    return { state: 'exited', detail: { rule: 'pane.dead', evidence: 'pane is dead (tmux reported no exit status)', confidence: 0.6 } };
+    return { state: 'exited', detail: { rule: 'pane.dead', evidence: 'pane is dead (tmux reported no exit status)', confidence: 0.5 } };
   }
   return {
     state: status === 0 ? 'exited' : 'crashed',
@@ -199,6 +199,12 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
       const kind = m.agentKind ?? m.published?.kind ?? kindFromCommand(profiles, pane.currentCommand) ?? 'program';
       kindResult = { kind, reason: 'pane is dead: kind as last seen', fromProcess: true };
       candidate = { classification: { kind, ...dead }, immediate: true, why: dead.detail.evidence, rules: [], matched: [] };
+      if (pane.deadStatus === null && (pane.deadSignal ?? null) === null) {
+        // No status from tmux: the agent's own last words (a resume hint, a stack trace) may still tell.
+        const own = classifyWith(profiles, kind, screen, view, undefined, { idleAfterMs, stuckAfterMs, now });
+        const s = own.classification.state;
+        if (s === 'exited' || s === 'crashed') candidate = { ...own, immediate: true, why: `${dead.detail.evidence}; ${own.why}` };
+      }
     } else {
       kindResult = identifyKind(profiles, tree, view, screen);
       if (AGENTS.has(kindResult.kind)) {

@@ -17,9 +17,10 @@ for (const strategy of ['pool', 'exec'] as const) {
     const windowName = `w\tx|y;'z"🙂 #{pid}`;
     await h.tmux('rename-window', '-t', '@0', '--', windowName.replaceAll('#', '##'));
     await h.tmux('set-option', '-g', 'remain-on-exit', 'on');
-    await h.tmux('new-window', '-d', '-t', '$0', 'exit 3');
-    // tmux marks the pane dead when its pty closes and records the status once the child is reaped.
-    await waitFor(async () => (await h.tmux('list-panes', '-a', '-F', '#{pane_dead_status}')).includes('3'), 3000);
+    await h.tmux('new-window', '-d', '-t', '$0', 'sleep 0.2; exit 3');
+    // Wait without talking to tmux: tmux 3.3a often loses a pane's exit status when a client is connected
+    // at the moment the process dies (see src/tmux/README.md).
+    await sleep(1000);
     const server = h.track(createTmuxServer({ socket: h.socket, strategy }));
     const panes = await server.listPanes();
     const serverPid = Number((await h.tmux('display-message', '-p', '#{pid}')).trim());
