@@ -51,6 +51,7 @@ interface Memory {
   changeSeen: boolean;
   trace: DetectionTrace | null;
   tree: { key: string; at: number; procs: ProcessInfo[] } | null;
+  rulesMemo: { key: string; result: ReturnType<typeof classifyWith> } | null;
 }
 
 const AGENTS = new Set<AgentKind>(AGENT_ONLY);
@@ -113,7 +114,7 @@ export function classifyWith(
     state = 'stuck';
     detail = {
       rule: 'time.stuck',
-      evidence: `${detail.evidence} — no meaningful screen change for ${Math.round(quietMs / 1000)} s`,
+      evidence: `${detail.evidence} — no meaningful screen change for over ${Math.round(opts.stuckAfterMs / 1000)} s`,
       confidence: Math.min(0.9, detail.confidence),
     };
     why += `; but the screen has not changed (ignoring spinners, clocks, counters) for ${Math.round(quietMs / 1000)} s ≥ ${opts.stuckAfterMs} ms, so stuck`;
@@ -130,6 +131,7 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
   const log = opts.log ?? (() => {});
   const memory = new Map<string, Memory>();
   let profiles = new Map<string, LoadedProfile>();
+  let generation = 0; // bumped on every reload: memoised rule answers of older profiles are void
   let loadedOnce = false;
 
   function reload(): { ok: boolean; errors: string[]; profiles: string[] } {
@@ -141,6 +143,7 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
     }
     for (const e of result.errors) log(`detection profile error: ${e}`);
     profiles = result.profiles;
+    generation++;
     loadedOnce = true;
     log(`detection profiles loaded: ${names.join(', ')} from ${dirs.join(', ')}`);
     return { ok: result.errors.length === 0, errors: result.errors, profiles: names };
@@ -171,7 +174,7 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
   function remember(id: string): Memory {
     let m = memory.get(id);
     if (!m) {
-      m = { agentKind: null, published: null, pending: null, screenChangedAt: null, meaningfulHash: null, meaningfulChangeAt: null, changeSeen: false, trace: null, tree: null };
+      m = { agentKind: null, published: null, pending: null, screenChangedAt: null, meaningfulHash: null, meaningfulChangeAt: null, changeSeen: false, trace: null, tree: null, rulesMemo: null };
       memory.set(id, m);
     }
     return m;
@@ -251,7 +254,23 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
     // 3. Screen rules.
     let profileSources: string | null = profile ? profile.sources.join(', ') : null;
     if (!candidate) {
-      const c = classifyWith(profiles, kindResult.kind, screen, view, quietMs, { idleAfterMs, stuckAfterMs, now, changeSeen: m.changeSeen });
+      // The rules read only the screen, the pane's title and command, and which side of the idle and stuck
+      // thresholds the quiet time is on: while none of that moves, the last answer stands (most panes, most cycles).
+      const key = [
+        input.screenChangedAt,
+        kindResult.kind,
+        view.title,
+        view.command,
+        m.changeSeen,
+        quietMs < idleAfterMs,
+        quietMs >= stuckAfterMs,
+        generation,
+      ].join('\0');
+      let c = m.rulesMemo?.key === key ? m.rulesMemo.result : null;
+      if (!c) {
+        c = classifyWith(profiles, kindResult.kind, screen, view, quietMs, { idleAfterMs, stuckAfterMs, now, changeSeen: m.changeSeen });
+        m.rulesMemo = { key, result: c };
+      }
       profileSources = c.profile ? c.profile.sources.join(', ') : null;
       candidate = c;
     }

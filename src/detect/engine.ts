@@ -137,12 +137,14 @@ export function evaluate(
   if (profile.fallback === 'activity') {
     const quiet = quietMs ?? Number.POSITIVE_INFINITY;
     const working = quiet < idleAfterMs;
+    // Stable wording: the evidence is stored with the agent, and a clock in it would rewrite it every cycle
+    // (the exact quiet time is in the explain trace).
     const evidence =
       quietMs === undefined
         ? 'no screen history: a single screen is taken as quiet'
         : working
-          ? `screen changed ${Math.round(quiet)} ms ago (idle after ${idleAfterMs} ms)`
-          : `screen quiet for ${Math.round(quiet / 1000)} s (idle after ${idleAfterMs} ms)`;
+          ? `screen changed within the last ${idleAfterMs} ms`
+          : `screen quiet for over ${idleAfterMs} ms`;
     return {
       view,
       state: working ? 'working' : 'idle',
