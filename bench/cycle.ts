@@ -47,13 +47,14 @@ async function measure(
   cycles: number,
   captureCache: boolean,
 ): Promise<Run> {
+  const defaults = configWith();
   const config = configWith({
     sockets: [tmux.socket],
     strategy,
     redisUrl: redis?.url,
     monitorId: 'bench',
     logLevel: 'silent',
-    captureMaxAgeMs: captureCache ? 10_000 : 0,
+    captureMaxAgeMs: captureCache ? defaults.captureMaxAgeMs : 0,
   });
   const app = await buildApp(config, { startLoop: false, logger: false });
   await app.ready();

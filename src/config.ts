@@ -19,7 +19,7 @@ export const ConfigSchema = z
     POOL_MAX: intFrom(1, 64).default(2).describe('Most control-mode connections per tmux server'),
     POLL_INTERVAL_MS: intFrom(50, 3_600_000).default(1000).describe('Time between the starts of two poll cycles'),
     CAPTURE_MAX_AGE_MS: intFrom(0, 3_600_000)
-      .default(10_000)
+      .default(30_000)
       .describe('Re-capture a pane at least this often even when tmux reports no activity'),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional().describe('Redis to store agents in (unset: embedded in-memory store)'),
     AGENT_TTL_SECONDS: intFrom(5, 86_400).default(60).describe('Agents of a monitor that stopped writing expire from Redis after this'),
