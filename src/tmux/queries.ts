@@ -44,7 +44,9 @@ export type ListedPane = Omit<PaneInfo, 'currentCommand'> & { currentCommand: st
  * Each query uses a fresh random hex separator around every field; pane text cannot guess it.
  */
 export function paneListQuery(commandSince: number | null = null): PaneListQuery {
-  const separator = randomBytes(12).toString('hex');
+  // 48 random bits: unguessable by pane text, and short, because tmux's cost grows with every byte it
+  // expands (24 hex characters made a 1000-pane list take 45 ms instead of 28).
+  const separator = randomBytes(6).toString('hex');
   const fields =
     commandSince === null
       ? PANE_FIELDS
