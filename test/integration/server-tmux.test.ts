@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { configWith } from '../../src/config.ts';
-import { controlClientPids, startPrivateTmux, type PrivateTmux } from '../helpers/tmux.ts';
+import { controlClientPids, deadPane, startPrivateTmux, type PrivateTmux } from '../helpers/tmux.ts';
 
 interface AgentJson {
   id: string;
@@ -75,14 +75,13 @@ test('an unchanged pane is served from the capture cache on the next cycle', asy
 });
 
 test('a pane that exits 0 is exited and one that exits non-zero is crashed', async () => {
-  await tmux.tmux('set-option', '-g', 'remain-on-exit', 'on');
   // tmux 3.3a often loses a pane's exit status when a client is connected as the process dies, and our pool is
-  // one: run on exec (the pool closes) and stay away from tmux while the panes die.
+  // one: run on exec (the pool closes) while the panes die.
   await app.inject({ method: 'PUT', url: '/v1/monitor/strategy', payload: { strategy: 'exec' } });
-  const ok = (await tmux.tmux('new-window', '-d', '-P', '-F', '#{pane_id}', '-t', 'work', 'sh -c "echo done; sleep 0.2; exit 0"')).trim();
-  const bad = (await tmux.tmux('new-window', '-d', '-P', '-F', '#{pane_id}', '-t', 'work', 'sh -c "echo boom; sleep 0.2; exit 3"')).trim();
-  const killed = (await tmux.tmux('new-window', '-d', '-P', '-F', '#{pane_id}', '-t', 'work', 'sh -c "sleep 0.2; kill -9 $$"')).trim();
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, 300));
+  const ok = await deadPane(tmux, 'work', 'sh -c "echo done; sleep 0.2; exit 0"', '0');
+  const bad = await deadPane(tmux, 'work', 'sh -c "echo boom; sleep 0.2; exit 3"', '3');
+  const killed = await deadPane(tmux, 'work', 'sh -c "sleep 0.2; kill -9 $$"', '9');
   await cycle();
   await cycle(); // state changes are confirmed over consecutive observations, except death
   assert.equal((await agentFor(ok))?.state, 'exited');

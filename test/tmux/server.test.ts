@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTmuxServer, createTmuxServers, defaultSocketPath, type Strategy } from '../../src/tmux/index.ts';
-import { controlClientPids } from '../helpers/tmux.ts';
+import { controlClientPids, deadPane } from '../helpers/tmux.ts';
 import { flakyTmuxBinary, privateTmux, sleep, waitFor } from './harness.ts';
 
 const FAST_BACKOFF = { backoffInitialMs: 20, backoffMaxMs: 50 };
@@ -16,11 +16,7 @@ for (const strategy of ['pool', 'exec'] as const) {
     const pane = await h.newSession(name, 'sleep 1000', { width: 91, height: 17 });
     const windowName = `w\tx|y;'z"🙂 #{pid}`;
     await h.tmux('rename-window', '-t', '@0', '--', windowName.replaceAll('#', '##'));
-    await h.tmux('set-option', '-g', 'remain-on-exit', 'on');
-    await h.tmux('new-window', '-d', '-t', '$0', 'sleep 0.2; exit 3');
-    // Wait without talking to tmux: tmux 3.3a often loses a pane's exit status when a client is connected
-    // at the moment the process dies (see src/tmux/README.md).
-    await sleep(1000);
+    await deadPane(h, '$0', 'sleep 0.2; exit 3', '3');
     const server = h.track(createTmuxServer({ socket: h.socket, strategy }));
     const panes = await server.listPanes();
     const serverPid = Number((await h.tmux('display-message', '-p', '#{pid}')).trim());
