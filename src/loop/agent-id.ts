@@ -7,8 +7,20 @@ import type { PaneInfo } from '../tmux/types.ts';
  * numbers panes from %0 again after a restart: a new pane must not inherit a dead one's id and history.
  */
 export function agentId(monitor: string, pane: Pick<PaneInfo, 'socket' | 'serverPid' | 'paneId'>): string {
-  const server = createHash('sha1').update(`${pane.socket}\0${pane.serverPid}`).digest('hex').slice(0, 8);
-  return `${monitor}-${server}-${pane.paneId.replace('%', 'p')}`;
+  return `${monitor}-${serverTag(pane.socket, pane.serverPid)}-${pane.paneId.replace('%', 'p')}`;
+}
+
+// One hash per tmux server, not per pane per cycle: a handful of servers, thousands of panes.
+const tags = new Map<string, string>();
+function serverTag(socket: string, serverPid: number): string {
+  const key = `${socket}\0${serverPid}`;
+  let tag = tags.get(key);
+  if (tag === undefined) {
+    if (tags.size > 256) tags.clear(); // servers restart with new pids; keep the map small
+    tag = createHash('sha1').update(key).digest('hex').slice(0, 8);
+    tags.set(key, tag);
+  }
+  return tag;
 }
 
 export const AGENT_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}-[0-9a-f]{8}-p\d+$/;

@@ -164,12 +164,12 @@ export class Poller {
     await Promise.all(
       listed.map(async ({ server, panes, ok }) => {
         if (ok) answered.add(server.socket);
-        const wanted: string[] = [];
+        const wanted: Array<{ id: string; pane: PaneInfo }> = [];
         for (const pane of panes) {
           const id = agentId(this.opts.monitor, pane);
           seen.add(id);
           observed.push({ id, pane });
-          if (this.captureCache.needsCapture(id, pane, now)) wanted.push(pane.paneId);
+          if (this.captureCache.needsCapture(id, pane, now)) wanted.push({ id, pane });
           else hits++;
         }
         if (wanted.length === 0) return;
@@ -177,16 +177,15 @@ export class Poller {
         const capturedAt = Date.now();
         let screens: Map<string, string>;
         try {
-          screens = await server.capturePanes(wanted);
+          screens = await server.capturePanes(wanted.map((w) => w.pane.paneId));
         } catch (err) {
           errors.push(`${server.socket}: capture failed: ${(err as Error).message}`);
           return;
         }
-        for (const pane of panes) {
+        for (const { id, pane } of wanted) {
           const text = screens.get(pane.paneId);
           if (text === undefined) continue;
           captured++;
-          const id = agentId(this.opts.monitor, pane);
           this.captureCache.captured(id, pane, capturedAt);
           this.rememberScreen(id, pane, text, capturedAt);
         }
