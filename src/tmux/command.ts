@@ -49,12 +49,30 @@ export class TrustedFormat {
   }
 
   /**
-   * `=` and the pane's current command for panes whose window was active at or after `second` (epoch seconds),
-   * nothing for the others. The only value in it is an integer we computed.
+   * `then` for the panes a list selects (see PaneSelection), nothing for the others. The only values in it are
+   * integers we computed; `then` is our own format and must hold no top-level comma (it would end the branch).
    */
-  static currentCommandIfActiveSince(second: number): TrustedFormat {
-    if (!Number.isSafeInteger(second) || second < 0) throw new TmuxCommandError('second must be a non-negative integer');
-    return new TrustedFormat(`#{?#{e|>=:#{window_activity},${second}},=#{pane_current_command},}`);
+  static forSelectedPanes(selection: PaneSelection, then: TrustedFormat): TrustedFormat {
+    const { activeSince, bucket, buckets } = selection;
+    for (const n of [activeSince, bucket, buckets]) {
+      if (!Number.isSafeInteger(n) || n < 0) throw new TmuxCommandError('pane selection values must be non-negative integers');
+    }
+    if (buckets < 1 || bucket >= buckets) throw new TmuxCommandError('bucket must be below buckets');
+    if (then.text.includes(',')) throw new TmuxCommandError('a conditional branch cannot hold a comma');
+    const active = `#{e|>=:#{window_activity},${activeSince}}`;
+    const inBucket = `#{e|==:#{e|%:#{e|+:#{window_index},#{pane_index}},${buckets}},${bucket}}`;
+    return new TrustedFormat(`#{?#{||:#{pane_dead},#{||:${active},${inBucket}}},${then.text},}`);
+  }
+
+  /** Formats one after the other. */
+  static concat(...parts: readonly TrustedFormat[]): TrustedFormat {
+    return new TrustedFormat(parts.map((p) => p.text).join(''));
+  }
+
+  /** A separator alone: only hex digits (a per-query random nonce). */
+  static separator(hex: string): TrustedFormat {
+    if (!/^[0-9a-f]{8,64}$/.test(hex)) throw new TmuxCommandError('separator must be 8-64 hex digits');
+    return new TrustedFormat(hex);
   }
 
   /** Join formats with a separator made only of hex digits (a per-query random nonce). */
@@ -62,6 +80,17 @@ export class TrustedFormat {
     if (!/^[0-9a-f]{8,64}$/.test(hexSeparator)) throw new TmuxCommandError('separator must be 8-64 hex digits');
     return new TrustedFormat(hexSeparator + parts.map((p) => p.text).join(hexSeparator) + hexSeparator);
   }
+}
+
+/**
+ * Which panes a list reports in full: dead ones, those whose window was active at or after `activeSince` (epoch
+ * seconds), and those whose window index + pane index falls in `bucket` of `buckets`, so that every quiet pane is
+ * refreshed once per `buckets` lists without any one list paying for all of them.
+ */
+export interface PaneSelection {
+  activeSince: number;
+  bucket: number;
+  buckets: number;
 }
 
 type Arg =

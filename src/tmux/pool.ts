@@ -48,6 +48,25 @@ export interface ControlPoolOptions {
   tmuxBinary?: string;
 }
 
+/**
+ * Notifications that mean pane details (names, indexes, sizes, the set of windows) may have changed without any
+ * pane printing. tmux sends them to every control client, except %layout-change, which only the clients attached to
+ * the window's session get.
+ */
+const STRUCTURE_NOTIFICATIONS: ReadonlySet<string> = new Set([
+  'sessions-changed',
+  'session-renamed',
+  'window-add',
+  'window-close',
+  'window-renamed',
+  'window-pane-changed',
+  'unlinked-window-add',
+  'unlinked-window-close',
+  'unlinked-window-renamed',
+  'layout-change',
+  'pane-mode-changed',
+]);
+
 const PING = command('display-message', flags('p'), messageFormat(TrustedFormat.literal`#{pid}`));
 
 export class ControlPool {
@@ -69,6 +88,8 @@ export class ControlPool {
   private reusedBorrows = 0;
   private readonly acquireWait = { count: 0, sumMs: 0, lastMs: 0 };
   lastCreateError: Error | null = null;
+  /** Rises on every structure notification and every new connection: details known at another mark may be stale. */
+  structureChanges = 0;
 
   constructor(private readonly options: ControlPoolOptions) {
     this.socket = options.socket;
@@ -237,7 +258,12 @@ export class ControlPool {
         session,
         commandTimeoutMs: this.opts.commandTimeoutMs,
         tmuxBinary: this.options.tmuxBinary,
+        onNotification: (n) => {
+          if (STRUCTURE_NOTIFICATIONS.has(n.name)) this.structureChanges++;
+        },
       });
+      // Whatever happened before this connection existed went unheard.
+      this.structureChanges++;
       this.failures = 0;
       this.lastCreateError = null;
       this.createdTotal++;

@@ -4,15 +4,15 @@ import { isTmuxId } from './command.ts';
 import { TmuxError } from './errors.ts';
 import { ExecRunner } from './exec.ts';
 import { ControlPool, type ControlPoolOptions } from './pool.ts';
+import type { PaneSelection } from './command.ts';
 import { captureCommand, paneListQuery, paneText, parsePaneList, type ListedPane } from './queries.ts';
 import type { PaneInfo, PoolStats, Strategy, TmuxObserver, TmuxServer, TmuxServerStatus } from './types.ts';
 
-/** Longest a pane's current command may go unasked when its window shows no activity. */
-const COMMAND_REFRESH_MS = 5000;
-
-function commandKey(p: Pick<ListedPane, 'serverPid' | 'paneId'>): string {
-  return `${p.serverPid}${p.paneId}`;
-}
+/**
+ * A quiet pane's full details (names, size, current command) are asked once per this many lists: each list asks
+ * one bucket of them, so no list pays for all (at 1000 panes a full list costs tmux 45-70 ms, a bucket list ~15).
+ */
+const DETAIL_BUCKETS = 5;
 
 /** What `list-panes -a` says on a server that runs without any session (exit-empty off). */
 const NO_PANES = /no current target|no sessions/;
@@ -38,9 +38,13 @@ export class TmuxServerClient implements TmuxServer {
   private readonly exec: ExecRunner;
   private readonly retiring = new Set<Promise<void>>();
   private closed = false;
-  private commands = new Map<string, string>(); // serverPid + pane id → last current command seen
-  private commandsFullAt = 0;
+  /** Last full details of every pane, by pane id; valid while the pool's structure mark stays `knownMark`. */
+  private known = new Map<string, PaneInfo>();
+  private knownMark: number | null = null;
+  private bucket = 0;
   private lastListAt = 0;
+  /** What the last list asked: how many panes it listed and how many of them in full (for tests and benches). */
+  lastList: { panes: number; detailed: number; everything: boolean } | null = null;
   private state: Omit<TmuxServerStatus, 'socket' | 'strategy'> = {
     up: false,
     reason: 'not queried yet',
@@ -60,52 +64,92 @@ export class TmuxServerClient implements TmuxServer {
   }
 
   /**
-   * Every pane of every session. pane_current_command costs tmux a /proc read per pane (about half of a
-   * 1000-pane list), so it is asked only of panes whose window was active since the previous list, and of all
-   * panes every COMMAND_REFRESH_MS; the others keep the command last seen.
+   * Every pane of every session. Through the pool, a list asks every pane only whether it changed (window
+   * activity, dead) and asks full details only of panes that were active since the previous list, dead, new, or
+   * in this list's refresh bucket; the rest keep the details last seen. Anything that can change details without
+   * activity (a rename, a new or closed window, a layout change) reaches the pool as a notification and makes the
+   * next list ask everything. Exec gets no notifications, so it always asks everything.
    */
   async listPanes(): Promise<PaneInfo[]> {
     const startedAt = Date.now();
-    const fresh = this.lastListAt > 0 && startedAt - this.commandsFullAt < COMMAND_REFRESH_MS;
-    // Activity is kept in whole seconds: one second of margin covers a change just before the last list.
-    let since = fresh ? Math.floor(this.lastListAt / 1000) - 1 : null;
-    let listed = await this.listOnce(since);
-    if (since !== null && listed.some((p) => p.currentCommand === null && !this.commands.has(commandKey(p)))) {
-      since = null; // a pane we never saw went unasked (only possible after a silent restart): ask everyone
-      listed = await this.listOnce(null);
-    }
-    if (since === null) this.commandsFullAt = startedAt;
-    this.lastListAt = startedAt;
-    const commands = new Map<string, string>();
-    const panes = listed.map((p) => {
-      const key = commandKey(p);
-      const currentCommand = p.currentCommand ?? this.commands.get(key) ?? '';
-      commands.set(key, currentCommand);
-      return { ...p, currentCommand };
-    });
-    this.commands = commands;
-    return panes;
-  }
-
-  private listOnce(commandSince: number | null): Promise<ListedPane[]> {
-    const query = paneListQuery(commandSince);
-    return this.query(
+    const panes = await this.query(
       [],
-      async (client) => {
-        const reply = await client.run(query.command);
-        if (!reply.ok && NO_PANES.test(reply.lines.join(' '))) return [];
-        if (!reply.ok) throw new TmuxError('command_failed', `list-panes: ${reply.lines.join(' ')}`, this.socket);
-        return parsePaneList(reply.lines.join('\n'), query, this.socket);
-      },
+      (client, pool) => this.listThroughPool(client, pool, startedAt),
       async () => {
         try {
-          return parsePaneList(await this.exec.run(query.command), query, this.socket);
+          return this.remember(await this.listAll((query) => this.exec.run(query.command)), null);
         } catch (err) {
           if (err instanceof TmuxError && err.code === 'command_failed' && NO_PANES.test(err.message)) return [];
           throw err;
         }
       },
     );
+    this.lastListAt = startedAt;
+    return panes;
+  }
+
+  private async listThroughPool(client: ControlClient, pool: ControlPool, startedAt: number): Promise<PaneInfo[]> {
+    const run = async (query: ReturnType<typeof paneListQuery>) => {
+      const reply = await client.run(query.command);
+      if (!reply.ok && NO_PANES.test(reply.lines.join(' '))) return '';
+      if (!reply.ok) throw new TmuxError('command_failed', `list-panes: ${reply.lines.join(' ')}`, this.socket);
+      return reply.lines.join('\n');
+    };
+    const mark = pool.structureChanges;
+    if (mark === this.knownMark && this.lastListAt > 0) {
+      const listed = await this.listSome(run, this.nextSelection(startedAt));
+      // Complete only if nothing moved meanwhile and every pane left out is one we know as it is.
+      if (pool.structureChanges === mark && listed.every((p) => p.detail !== null || this.knownAs(p))) {
+        return this.remember(listed, mark);
+      }
+    }
+    const markBefore = pool.structureChanges;
+    return this.remember(await this.listAll(run), markBefore);
+  }
+
+  private nextSelection(startedAt: number): PaneSelection {
+    this.bucket = (this.bucket + 1) % DETAIL_BUCKETS;
+    // Activity is kept in whole seconds: one second of margin covers a change just before the last list.
+    return { activeSince: Math.max(0, Math.floor(this.lastListAt / 1000) - 1), bucket: this.bucket, buckets: DETAIL_BUCKETS };
+  }
+
+  private knownAs({ summary }: ListedPane): boolean {
+    const pane = this.known.get(summary.paneId);
+    return pane !== undefined && pane.dead === summary.dead;
+  }
+
+  private async listSome(run: (q: ReturnType<typeof paneListQuery>) => Promise<string>, selection: PaneSelection): Promise<ListedPane[]> {
+    const query = paneListQuery(selection);
+    return parsePaneList(await run(query), query.separator, this.socket);
+  }
+
+  private async listAll(run: (q: ReturnType<typeof paneListQuery>) => Promise<string>): Promise<ListedPane[]> {
+    const query = paneListQuery(null);
+    return parsePaneList(await run(query), query.separator, this.socket);
+  }
+
+  /**
+   * The panes of this list, each with its newest details, remembered for the next list. A pane listed twice (its
+   * window linked into two sessions) is one pane: the first listing stands. `mark` is the pool's structure mark
+   * the details are complete for (null: none, the next pool list asks everything).
+   */
+  private remember(listed: ListedPane[], mark: number | null): PaneInfo[] {
+    const known = new Map<string, PaneInfo>();
+    const panes: PaneInfo[] = [];
+    let detailed = 0;
+    for (const { summary, detail } of listed) {
+      if (known.has(summary.paneId)) continue;
+      if (detail) detailed++;
+      let pane = detail ?? this.known.get(summary.paneId)!;
+      // Same object when nothing moved, so callers can tell an unchanged pane by identity.
+      if (pane.windowActivity !== summary.windowActivity) pane = { ...pane, windowActivity: summary.windowActivity };
+      known.set(summary.paneId, pane);
+      panes.push(pane);
+    }
+    this.known = known;
+    this.knownMark = mark;
+    this.lastList = { panes: panes.length, detailed, everything: detailed === panes.length };
+    return panes;
   }
 
   async capturePanes(paneIds: string[]): Promise<Map<string, string>> {
@@ -187,7 +231,11 @@ export class TmuxServerClient implements TmuxServer {
    * Runs a query on the pool when configured and connectable, else (or when the pool fails) by exec.
    * "No server running" is not an error: it yields `empty` and status up:false.
    */
-  private async query<T>(empty: T, viaPool: (client: ControlClient) => Promise<T>, viaExec: () => Promise<T>): Promise<T> {
+  private async query<T>(
+    empty: T,
+    viaPool: (client: ControlClient, pool: ControlPool) => Promise<T>,
+    viaExec: () => Promise<T>,
+  ): Promise<T> {
     if (this.closed) throw new Error(`tmux access to ${this.socket} is closed`);
     const started = performance.now();
     let used: Strategy = 'exec';
@@ -199,7 +247,7 @@ export class TmuxServerClient implements TmuxServer {
           // A connection can die before we hear of it (its session was just killed): one retry on a fresh one.
           for (let attempt = 0; attempt < 2 && used === 'exec'; attempt++) {
             try {
-              result = await pool.use(viaPool);
+              result = await pool.use((client) => viaPool(client, pool));
               used = 'pool';
             } catch (err) {
               // Died, timed out or could not connect (the pool backs off): exec answers this query.

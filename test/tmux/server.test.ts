@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTmuxServer, createTmuxServers, defaultSocketPath, type Strategy } from '../../src/tmux/index.ts';
+import { TmuxServerClient } from '../../src/tmux/server.ts';
 import { controlClientPids, deadPane } from '../helpers/tmux.ts';
-import { flakyTmuxBinary, privateTmux, sleep, waitFor } from './harness.ts';
+import { flakyTmuxBinary, lines, privateTmux, sleep, waitFor } from './harness.ts';
 
 const FAST_BACKOFF = { backoffInitialMs: 20, backoffMaxMs: 50 };
 
@@ -225,3 +226,79 @@ for (const strategy of ['pool', 'exec'] as Strategy[]) {
     assert.equal(await command(busy), 'sleep', 'the pane that printed is asked again and reports its new command');
   });
 }
+
+/** A pool-backed server whose `lastList` tells how many panes each list asked in full. */
+function pooled(h: Awaited<ReturnType<typeof privateTmux>>): TmuxServerClient {
+  return h.track(new TmuxServerClient({ socket: h.socket, strategy: 'pool' }));
+}
+
+/** `count` windows running `sleep` in a new session, quiet (no activity) by the time this returns. */
+async function quietWindows(h: Awaited<ReturnType<typeof privateTmux>>, session: string, count: number): Promise<void> {
+  await h.newSession(session, 'sleep 1000');
+  for (let i = 1; i < count; i++) await h.tmux('new-window', '-d', '-t', `${session}:`, 'sleep 1000');
+  await sleep(2100); // window activity is kept in whole seconds; lists allow one second of margin
+}
+
+test('through the pool, quiet lists ask few panes in full, yet every pane is asked within five lists', async (t) => {
+  const h = await privateTmux(t);
+  await quietWindows(h, 'quiet', 10);
+  const server = pooled(h);
+  assert.equal((await server.listPanes()).length, 10);
+  assert.equal(server.lastList?.everything, true, 'the first list asks everything');
+  // New titles change nothing tmux notifies about and print nothing: only the refresh buckets bring them.
+  const ids = (await lines(h, 'list-panes', '-a', '-F', '#{pane_id}'));
+  for (const id of ids) await h.tmux('select-pane', '-t', id, '-T', `title of ${id}`);
+  const detailed: number[] = [];
+  let panes = await server.listPanes();
+  for (let i = 1; i < 5; i++) {
+    detailed.push(server.lastList!.detailed);
+    panes = await server.listPanes();
+  }
+  detailed.push(server.lastList!.detailed);
+  assert.ok(detailed.every((n) => n < 10), `quiet lists asked ${detailed.join(', ')} of 10 panes in full`);
+  assert.deepEqual(
+    panes.map((p) => p.title).sort(),
+    ids.map((id) => `title of ${id}`).sort(),
+    'every pane was asked in full within five lists',
+  );
+  await h.finish();
+});
+
+test('through the pool, renames, new windows and splits in a session the pool is not attached to show at once', async (t) => {
+  const h = await privateTmux(t);
+  await quietWindows(h, 'attached', 3);
+  await quietWindows(h, 'other', 3);
+  const server = pooled(h);
+  await server.listPanes();
+  await server.listPanes();
+  assert.equal(server.lastList?.everything, false);
+  const other = (await lines(h, 'list-windows', '-t', 'other', '-F', '#{window_id}'))[0]!;
+  await h.tmux('rename-window', '-t', other, 'renamed');
+  await h.tmux('rename-session', '-t', 'other', 'other2');
+  let panes = await server.listPanes();
+  assert.equal(panes.filter((p) => p.sessionName === 'other2').length, 3, 'the session rename is seen');
+  assert.equal(panes.find((p) => p.windowId === other)?.windowName, 'renamed', 'the window rename is seen');
+  // A split makes %layout-change, which only clients attached to that session hear; the new pane prints nothing.
+  const split = (await h.tmux('split-window', '-d', '-P', '-F', '#{pane_id}', '-t', other, 'sleep 1000')).trim();
+  panes = await server.listPanes();
+  const added = panes.find((p) => p.paneId === split);
+  assert.equal(added?.sessionName, 'other2', 'the new pane comes with its details');
+  assert.equal(added?.currentCommand, 'sleep');
+  await h.finish();
+});
+
+test('through the pool, a quiet pane whose process is killed is listed dead on the next list', async (t) => {
+  const h = await privateTmux(t);
+  await quietWindows(h, 'quiet', 3);
+  await h.tmux('set-option', '-g', 'remain-on-exit', 'on');
+  const server = pooled(h);
+  await server.listPanes();
+  await server.listPanes();
+  const victim = (await server.listPanes())[1]!;
+  assert.equal(victim.dead, false);
+  process.kill(victim.panePid, 'SIGKILL');
+  assert.ok(await waitFor(async () => (await lines(h, 'display-message', '-p', '-t', victim.paneId, '#{pane_dead}'))[0] === '1', 3000));
+  const after = (await server.listPanes()).find((p) => p.paneId === victim.paneId);
+  assert.equal(after?.dead, true);
+  await h.finish();
+});
