@@ -55,7 +55,7 @@ const REAP_BATCH = 200;
 const LIST_CHUNK = 500;
 
 interface ScriptCommands {
-  panewardWrite(...args: Array<string | number>): Promise<unknown>;
+  panewardWrite(...args: Array<string | number | Buffer>): Promise<unknown>;
   panewardRemove(...args: Array<string | number>): Promise<unknown>;
   panewardExpired(...args: Array<string | number>): Promise<unknown>;
   panewardRaiseSeq(...args: Array<string | number>): Promise<unknown>;
@@ -266,6 +266,9 @@ export class RedisStore implements AgentStore {
   }
 
   private queueWrite(pipeline: Scripted<ChainableCommander>, obs: AgentObservation, floor: number): void {
+    // Given a string, ioredis joins the whole pipeline into one string before writing it, and encoding that
+    // (two-byte as soon as one screen has a box-drawing character) cost more than all the rest of a write.
+    // A Buffer makes it copy bytes instead; the screen is most of them.
     pipeline.panewardWrite(
       this.key('seq'),
       this.agentKey(obs.id),
@@ -278,7 +281,7 @@ export class RedisStore implements AgentStore {
       obs.id,
       obs.state,
       obs.screenHash,
-      obs.screen,
+      Buffer.from(obs.screen),
       JSON.stringify(recordBody(obs)),
       obs.observedAt,
       this.ttlMs,
