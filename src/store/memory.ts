@@ -14,6 +14,7 @@ import {
   toRecord,
   type RecordBody,
   type StoredHead,
+  type VersionStamp,
 } from './records.ts';
 import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, StoreHealth, WriteResult } from './types.ts';
 
@@ -38,12 +39,19 @@ interface Entry {
 export interface VersionedWrite {
   obs: AgentObservation;
   floor: number;
+  /**
+   * The caller's mirror already holds this state and screenHash at `floor`, so this is most likely a refresh: the
+   * Redis store then sends it without screen and body (and in full only if Redis says the version moves after all).
+   */
+  refresh?: boolean;
 }
 
 export interface VersionedResult {
   record: AgentRecord;
   changed: boolean;
   from: AgentRecord['state'] | null | undefined;
+  /** The record's version and times as numbers, so a mirror adopts them without parsing ISO strings. */
+  stamp: VersionStamp;
 }
 
 export class MemoryStore implements AgentStore {
@@ -97,24 +105,24 @@ export class MemoryStore implements AgentStore {
         cur.changeSeq = ++this.currentSeq;
         if (from !== undefined) this.pushHistory(cur, from, obs);
       }
-      return { record: toRecord(cur.body, cur.head), changed, from };
+      return { record: toRecord(cur.body, cur.head), changed, from, stamp: cur.head };
     });
   }
 
   /**
-   * Take a record as another store computed it (the resilient wrapper copies what Redis wrote), so that versions
-   * continue from there if Redis goes away.
+   * Take a version as another store computed it for `obs` (the resilient wrapper copies what Redis wrote), so that
+   * versions continue from there if Redis goes away.
    */
-  adopt(obs: AgentObservation, record: AgentRecord): void {
+  adopt(obs: AgentObservation, stamp: VersionStamp): void {
     const now = this.now();
     const existing = this.entries.get(obs.id);
     const head: StoredHead = {
-      version: record.version,
-      state: record.state,
+      version: stamp.version,
+      state: obs.state,
       screenHash: obs.screenHash,
-      stateSince: Date.parse(record.stateSince),
-      changedAt: Date.parse(record.changedAt),
-      observedAt: Date.parse(record.observedAt),
+      stateSince: stamp.stateSince,
+      changedAt: stamp.changedAt,
+      observedAt: stamp.observedAt,
     };
     if (!existing || existing.expiresAt <= now) {
       if (existing) this.dropEntry(obs.id);
@@ -122,11 +130,11 @@ export class MemoryStore implements AgentStore {
       this.entries.set(obs.id, entry);
       this.sortedIds = null;
       this.removed.delete(obs.id);
-      this.pushHistory(entry, null, obs, record.version);
+      this.pushHistory(entry, null, obs, stamp.version);
       return;
     }
-    const moved = existing.head.version !== record.version;
-    if (moved && existing.head.state !== record.state) this.pushHistory(existing, existing.head.state, obs, record.version);
+    const moved = existing.head.version !== stamp.version;
+    if (moved && existing.head.state !== obs.state) this.pushHistory(existing, existing.head.state, obs, stamp.version);
     existing.head = head;
     existing.expiresAt = now + this.ttlMs;
     if (moved) {
@@ -145,9 +153,10 @@ export class MemoryStore implements AgentStore {
     }));
   }
 
-  versionOf(id: string): number {
+  /** What this store holds for a live agent: its version, state and screenHash. */
+  headOf(id: string): StoredHead | undefined {
     const e = this.entries.get(id);
-    return e && e.expiresAt > this.now() ? e.head.version : 0;
+    return e && e.expiresAt > this.now() ? e.head : undefined;
   }
 
   get size(): number {

@@ -8,9 +8,14 @@
  * KEYS: 1 seq, 2 agent hash, 3 screen, 4 history stream, 5 ids (lex zset), 6 changes (zset by seq),
  *       7 expiry (zset by expiry ms), 8 removed log (zset by seq)
  * ARGV: 1 id, 2 state, 3 screenHash, 4 screen, 5 record body JSON, 6 observedAt ms, 7 ttl ms, 8 history limit,
- *       9 floor version, 10 rule, 11 evidence
+ *       9 floor version, 10 rule, 11 evidence, 12 '1' for a refresh-only write
  * Returns {changed 0|1, version, stateSince, changedAt, observedAt, moved 0|1|2, previous state}
  * where moved is 0 = state did not move, 1 = new agent, 2 = state moved from `previous state`.
+ *
+ * A refresh-only write leaves out the screen, the body, the rule and the evidence (they are only stored when the
+ * version moves), so an unchanged agent costs a few bytes instead of its whole screen. If the version would move
+ * after all (another monitor wrote a different screen, or the key expired), the script writes nothing and returns
+ * {-1}: the caller then sends the observation again in full.
  */
 export const WRITE_AGENT_LUA = `
 local cur = redis.call('HMGET', KEYS[2], 'v', 'state', 'sh', 'since', 'chg', 'obs')
@@ -38,6 +43,7 @@ else
     changed, chg = 1, obs
   end
 end
+if changed == 1 and ARGV[12] == '1' then return {-1} end
 if changed == 1 then
   local seq = redis.call('INCR', KEYS[1])
   redis.call('HSET', KEYS[2], 'v', version, 'state', state, 'sh', sh, 'since', since, 'chg', chg,

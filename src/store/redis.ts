@@ -51,6 +51,8 @@ export interface RedisStoreOptions {
 const WRITE_BATCH = 1000;
 /** Expired ids reaped per read; the rest go on the next read. */
 const REAP_BATCH = 200;
+/** The write script's reply to a refresh-only write whose version would move: send it again in full. */
+const NEEDS_FULL_WRITE = -1;
 /** Ids fetched per round trip while paging with a filter. */
 const LIST_CHUNK = 500;
 
@@ -135,11 +137,7 @@ export class RedisStore implements AgentStore {
     const results: VersionedResult[] = [];
     try {
       for (let start = 0; start < items.length; start += WRITE_BATCH) {
-        const batch = items.slice(start, start + WRITE_BATCH);
-        const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
-        for (const { obs, floor } of batch) this.queueWrite(pipeline, obs, floor);
-        const replies = unwrap(await pipeline.exec());
-        batch.forEach(({ obs }, i) => results.push(this.parseWriteReply(obs, replies[i])));
+        results.push(...(await this.writeBatch(items.slice(start, start + WRITE_BATCH))));
       }
     } finally {
       this.cache.invalidate();
@@ -265,10 +263,32 @@ export class RedisStore implements AgentStore {
     return this.key(`agent:${id}`);
   }
 
-  private queueWrite(pipeline: Scripted<ChainableCommander>, obs: AgentObservation, floor: number): void {
+  /** One pipeline; the refreshes that turn out to move the version go again, in full, in a second one. */
+  private async writeBatch(batch: VersionedWrite[]): Promise<VersionedResult[]> {
+    const bodies = batch.map(({ obs }) => recordBody(obs));
+    const replies = await this.execWrites(batch, bodies);
+    const again = replies.flatMap((reply, i) => ((reply as number[])[0] === NEEDS_FULL_WRITE ? [i] : []));
+    if (again.length > 0) {
+      const full = await this.execWrites(
+        again.map((i) => ({ obs: batch[i]!.obs, floor: batch[i]!.floor })),
+        again.map((i) => bodies[i]!),
+      );
+      again.forEach((i, k) => (replies[i] = full[k]));
+    }
+    return replies.map((reply, i) => parseWriteReply(bodies[i]!, reply));
+  }
+
+  private async execWrites(writes: VersionedWrite[], bodies: RecordBody[]): Promise<unknown[]> {
+    const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
+    writes.forEach((write, i) => this.queueWrite(pipeline, write, bodies[i]!));
+    return unwrap(await pipeline.exec());
+  }
+
+  private queueWrite(pipeline: Scripted<ChainableCommander>, { obs, floor, refresh }: VersionedWrite, body: RecordBody): void {
     // Given a string, ioredis joins the whole pipeline into one string before writing it, and encoding that
     // (two-byte as soon as one screen has a box-drawing character) cost more than all the rest of a write.
     // A Buffer makes it copy bytes instead; the screen is most of them.
+    const screen = refresh ? '' : Buffer.from(obs.screen);
     pipeline.panewardWrite(
       this.key('seq'),
       this.agentKey(obs.id),
@@ -281,27 +301,16 @@ export class RedisStore implements AgentStore {
       obs.id,
       obs.state,
       obs.screenHash,
-      Buffer.from(obs.screen),
-      JSON.stringify(recordBody(obs)),
+      screen,
+      refresh ? '' : JSON.stringify(body),
       obs.observedAt,
       this.ttlMs,
       this.historyLimit,
       floor,
-      obs.detail.rule,
-      obs.detail.evidence,
+      refresh ? '' : obs.detail.rule,
+      refresh ? '' : obs.detail.evidence,
+      refresh ? '1' : '0',
     );
-  }
-
-  private parseWriteReply(obs: AgentObservation, reply: unknown): VersionedResult {
-    const [changed, version, stateSince, changedAt, observedAt, moved, previous] = reply as [number, number, number, number, number, number, string];
-    const from = moved === 1 ? null : moved === 2 ? (previous as AgentState) : undefined;
-    const record = toRecord(recordBody(obs), {
-      version: Number(version),
-      stateSince: Number(stateSince),
-      changedAt: Number(changedAt),
-      observedAt: Number(observedAt),
-    });
-    return { record, changed: Number(changed) === 1, from };
   }
 
   private removeKeys(id: string): string[] {
@@ -371,6 +380,13 @@ function unwrap(replies: Array<[Error | null, unknown]> | null): unknown[] {
     if (err) throw err;
     return value;
   });
+}
+
+function parseWriteReply(body: RecordBody, reply: unknown): VersionedResult {
+  const [changed, version, stateSince, changedAt, observedAt, moved, previous] = reply as [number, number, number, number, number, number, string];
+  const from = moved === 1 ? null : moved === 2 ? (previous as AgentState) : undefined;
+  const stamp = { version: Number(version), stateSince: Number(stateSince), changedAt: Number(changedAt), observedAt: Number(observedAt) };
+  return { record: toRecord(body, stamp), changed: Number(changed) === 1, from, stamp };
 }
 
 function parseAgent(hash: unknown): AgentRecord | null {

@@ -1,7 +1,7 @@
 // Redis with a memory mirror: while Redis is unreachable the loop keeps writing to the mirror, reads serve the
 // mirror marked stale, and when Redis is back the mirror is rewritten through the CAS script.
 import type { AgentObservation, AgentRecord, StateTransition } from '../agents/model.ts';
-import { summarize, type MemoryStore, type VersionedResult } from './memory.ts';
+import { summarize, type MemoryStore, type VersionedResult, type VersionedWrite } from './memory.ts';
 import type { RedisStore } from './redis.ts';
 import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, StoreHealth, WriteResult } from './types.ts';
 
@@ -36,11 +36,8 @@ export class ResilientStore implements AgentStore {
       await this.resync();
       if (this.outOfSync === null) {
         try {
-          // The floor is the version this process already served: a Redis that lost data cannot move it back.
-          const results = await this.redis.writeVersioned(
-            observations.map((obs) => ({ obs, floor: this.mirror.versionOf(obs.id) })),
-          );
-          results.forEach((r, i) => this.mirror.adopt(observations[i]!, r.record));
+          const results = await this.redis.writeVersioned(observations.map((obs) => this.versionedWrite(obs)));
+          results.forEach((r, i) => this.mirror.adopt(observations[i]!, r.stamp));
           return summarize(results);
         } catch (err) {
           this.fallBehind(err);
@@ -175,11 +172,21 @@ export class ResilientStore implements AgentStore {
       }
       const snapshot = this.mirror.snapshot();
       const results = await this.redis.writeVersioned(snapshot);
-      results.forEach((r, i) => this.mirror.adopt(snapshot[i]!.obs, r.record));
+      results.forEach((r, i) => this.mirror.adopt(snapshot[i]!.obs, r.stamp));
       this.outOfSync = null;
     } catch (err) {
       this.fallBehind(err);
     }
+  }
+
+  /**
+   * The floor is the version this process already served: a Redis that lost data cannot move it back. What the
+   * mirror already holds unchanged is sent as a refresh (see `VersionedWrite.refresh`).
+   */
+  private versionedWrite(obs: AgentObservation): VersionedWrite {
+    const head = this.mirror.headOf(obs.id);
+    if (!head) return { obs, floor: 0 };
+    return { obs, floor: head.version, refresh: head.state === obs.state && head.screenHash === obs.screenHash };
   }
 
   private fallBehind(err: unknown): void {

@@ -128,6 +128,49 @@ describe('Redis store specifics', () => {
     assert.equal(same?.changed, false);
   });
 
+  test('a refresh-only write refreshes an unchanged agent without its screen or body', async (t) => {
+    const store = await freshStore({ ttlSeconds: 30 });
+    t.after(() => store.close());
+    await store.write([observation('a')]);
+    await raw.pexpire('paneward:{agents}:screen:a', 1000);
+    // Text the script must not store: a refresh-only write leaves it out.
+    const [result] = await store.writeVersioned([
+      { obs: observation('a', { observedAt: T0 + 5, screen: 'not sent' }), floor: 1, refresh: true },
+    ]);
+    assert.equal(result?.changed, false);
+    assert.equal(result?.record.version, 1);
+    assert.equal(result?.record.observedAt, new Date(T0 + 5).toISOString());
+    assert.equal(result?.record.detail.rule, 'rule-working', 'the record comes from the observation');
+    assert.equal(await raw.get('paneward:{agents}:screen:a'), 'screen of a while working');
+    assert.ok((await raw.pttl('paneward:{agents}:screen:a')) > 25_000, 'the screen TTL is refreshed too');
+    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'obs'), String(T0 + 5));
+  });
+
+  test('a refresh-only write whose version would move is sent again in full', async (t) => {
+    const store = await freshStore();
+    const other = await freshStore();
+    t.after(() => Promise.all([store.close(), other.close()]));
+    await store.write([observation('a'), observation('gone')]);
+    // Another monitor changed the screen in between, and 'gone' expired: the caller's belief is out of date.
+    await other.write([observation('a', { screenHash: 'theirs', screen: 'their screen', observedAt: T0 + 1 })]);
+    await raw.del('paneward:{agents}:agent:gone');
+    const seq = await store.seq();
+    const results = await store.writeVersioned([
+      { obs: observation('a', { observedAt: T0 + 2 }), floor: 1, refresh: true },
+      { obs: observation('gone', { observedAt: T0 + 2 }), floor: 1, refresh: true },
+      { obs: observation('b', { observedAt: T0 + 2 }), floor: 0 },
+    ]);
+    assert.deepEqual(
+      results.map((r) => [r.record.id, r.record.version, r.changed]),
+      [['a', 3, true], ['gone', 1, true], ['b', 1, true]],
+    );
+    assert.equal(await store.seq(), seq + 3);
+    assert.equal(await store.screen('a'), 'screen of a while working');
+    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'sh'), 'hash-working');
+    assert.equal(await store.screen('gone'), 'screen of gone while working');
+    assert.equal((await store.get('gone'))?.detail.rule, 'rule-working');
+  });
+
   test('close() ends the connection', async () => {
     const store = await freshStore();
     await store.write([observation('a')]);

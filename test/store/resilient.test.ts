@@ -49,6 +49,38 @@ storeContract('resilient (Redis up)', async (opts) => {
   );
 });
 
+describe('Refreshes through the mirror', () => {
+  const inputBytes = async () => Number(/total_net_input_bytes:(\d+)/.exec(await raw.info('stats'))?.[1]);
+
+  test('an agent the mirror holds unchanged is refreshed without sending its screen again', async (t) => {
+    await raw.flushall();
+    const store = createStore({ monitor: 'm1', redisUrl: server.url });
+    t.after(() => store.close());
+    const screen = 'x'.repeat(100_000);
+    await store.write([observation('a', { screen })]);
+    const before = await inputBytes();
+    const result = await store.write([observation('a', { screen, observedAt: T0 + 1 })]);
+    const sent = (await inputBytes()) - before;
+    assert.equal(result.refreshed, 1);
+    assert.ok(sent < 5_000, `a refresh sent ${sent} bytes`);
+    assert.equal((await store.get('a'))?.observedAt, new Date(T0 + 1).toISOString());
+  });
+
+  test('two monitors writing one agent: a refresh after the other monitor changed it is written in full', async (t) => {
+    await raw.flushall();
+    const one = createStore({ monitor: 'm1', redisUrl: server.url });
+    const two = createStore({ monitor: 'm2', redisUrl: server.url });
+    t.after(() => Promise.all([one.close(), two.close()]));
+    await one.write([observation('a')]);
+    await two.write([observation('a', { screenHash: 'theirs', screen: 'their screen', observedAt: T0 + 1 })]);
+    const result = await one.write([observation('a', { observedAt: T0 + 2 })]);
+    assert.deepEqual(result.changed.map((r) => [r.id, r.version, r.stale]), [['a', 3, false]]);
+    assert.equal(await one.screen('a'), 'screen of a while working');
+    assert.equal((await two.get('a'))?.version, 3);
+    assert.equal((await one.write([observation('a', { observedAt: T0 + 3 })])).refreshed, 1);
+  });
+});
+
 describe('Redis outage', () => {
   test('while Redis is down writes succeed locally, reads are stale, health is down; on return Redis gets the state back', async (t) => {
     await raw.flushall();
