@@ -4,67 +4,84 @@
 // the scripts also run on Redis Cluster.
 
 /**
- * Compare-and-set of one observation (mirrors `nextHead` in records.ts).
- * KEYS: 1 seq, 2 agent hash, 3 screen, 4 history stream, 5 ids (lex zset), 6 changes (zset by seq),
- *       7 expiry (zset by expiry ms), 8 removed log (zset by seq)
- * ARGV: 1 id, 2 state, 3 screenHash, 4 screen, 5 record body JSON, 6 observedAt ms, 7 ttl ms, 8 history limit,
- *       9 floor version, 10 rule, 11 evidence, 12 '1' for a refresh-only write
- * Returns {changed 0|1, version, stateSince, changedAt, observedAt, moved 0|1|2, previous state}
- * where moved is 0 = state did not move, 1 = new agent, 2 = state moved from `previous state`.
+ * Compare-and-set of a batch of observations, each one as `nextHead` in records.ts does it. One call per batch
+ * rather than per observation saves ioredis and Redis their per-call work (measured: ~4 ms of Node CPU and ~1.5 ms
+ * of Redis per 130 observations). A call runs atomically, so the batch size bounds how long it holds Redis up
+ * (about 30 µs per changed observation).
+ * KEYS: 1 seq, 2 ids (lex zset), 3 changes (zset by seq), 4 expiry (zset by expiry ms), 5 removed log (zset by
+ *       seq), then per observation: agent hash, screen, history stream
+ * ARGV: 1 ttl ms, 2 history limit, then per observation WRITE_ARGS values: id, state, screenHash, screen, record
+ *       body JSON, observedAt ms, floor version, rule, evidence, '1' for a refresh-only write
+ * Returns WRITE_REPLY values per observation: changed 0|1, version, stateSince, changedAt, observedAt, moved 0|1|2,
+ * previous state; moved is 0 = state did not move, 1 = new agent, 2 = state moved from `previous state`.
  *
  * A refresh-only write leaves out the screen, the body, the rule and the evidence (they are only stored when the
  * version moves), so an unchanged agent costs a few bytes instead of its whole screen. If the version would move
- * after all (another monitor wrote a different screen, or the key expired), the script writes nothing and returns
- * {-1}: the caller then sends the observation again in full.
+ * after all (another monitor wrote a different screen, or the key expired), the script writes nothing for that
+ * observation and its changed value is -1: the caller then sends it again in full.
  */
-export const WRITE_AGENT_LUA = `
-local cur = redis.call('HMGET', KEYS[2], 'v', 'state', 'sh', 'since', 'chg', 'obs')
-local state, sh = ARGV[2], ARGV[3]
-local obs = tonumber(ARGV[6])
-local ttl = tonumber(ARGV[7])
-local floor = tonumber(ARGV[9])
-local version = tonumber(cur[1])
-local changed, moved, prev = 0, 0, ''
-local since, chg, seen = obs, obs, obs
-if not version then
-  version = math.max(1, floor)
-  changed, moved = 1, 1
-else
-  prev = cur[2]
-  since, chg, seen = tonumber(cur[4]), tonumber(cur[5]), math.max(tonumber(cur[6]), obs)
-  if prev ~= state then
-    version = math.max(version + 1, floor)
-    changed, moved, since, chg = 1, 2, obs, obs
-  elseif cur[3] ~= sh then
-    version = math.max(version + 1, floor)
-    changed, chg = 1, obs
-  elseif version < floor then
-    version = floor
-    changed, chg = 1, obs
-  end
-end
-if changed == 1 and ARGV[12] == '1' then return {-1} end
-if changed == 1 then
-  local seq = redis.call('INCR', KEYS[1])
-  redis.call('HSET', KEYS[2], 'v', version, 'state', state, 'sh', sh, 'since', since, 'chg', chg,
-    'obs', seen, 'seq', seq, 'body', ARGV[5])
-  redis.call('SET', KEYS[3], ARGV[4], 'PX', ttl)
-  redis.call('ZADD', KEYS[5], 0, ARGV[1])
-  redis.call('ZADD', KEYS[6], seq, ARGV[1])
-  redis.call('ZREM', KEYS[8], ARGV[1])
-  if moved ~= 0 then
-    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'from', prev, 'to', state, 'at', obs,
-      'version', version, 'rule', ARGV[10], 'evidence', ARGV[11])
-  end
-else
-  redis.call('HSET', KEYS[2], 'obs', seen)
-  redis.call('PEXPIRE', KEYS[3], ttl)
-end
-redis.call('PEXPIRE', KEYS[2], ttl)
-redis.call('PEXPIRE', KEYS[4], ttl)
+export const WRITE_ARGS = 10;
+export const WRITE_REPLY = 7;
+export const WRITE_AGENTS_LUA = `
+local ttl = tonumber(ARGV[1])
 local t = redis.call('TIME')
-redis.call('ZADD', KEYS[7], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + ttl, ARGV[1])
-return {changed, version, since, chg, seen, moved, prev}
+local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + ttl
+local reply = {}
+for i = 0, (#KEYS - 5) / 3 - 1 do
+  local agent, screen, history = KEYS[6 + 3 * i], KEYS[7 + 3 * i], KEYS[8 + 3 * i]
+  local a = 2 + ${WRITE_ARGS} * i
+  local id, state, sh = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local obs = tonumber(ARGV[a + 6])
+  local floor = tonumber(ARGV[a + 7])
+  local cur = redis.call('HMGET', agent, 'v', 'state', 'sh', 'since', 'chg', 'obs')
+  local version = tonumber(cur[1])
+  local changed, moved, prev = 0, 0, ''
+  local since, chg, seen = obs, obs, obs
+  if not version then
+    version = math.max(1, floor)
+    changed, moved = 1, 1
+  else
+    prev = cur[2]
+    since, chg, seen = tonumber(cur[4]), tonumber(cur[5]), math.max(tonumber(cur[6]), obs)
+    if prev ~= state then
+      version = math.max(version + 1, floor)
+      changed, moved, since, chg = 1, 2, obs, obs
+    elseif cur[3] ~= sh then
+      version = math.max(version + 1, floor)
+      changed, chg = 1, obs
+    elseif version < floor then
+      version = floor
+      changed, chg = 1, obs
+    end
+  end
+  if changed == 1 and ARGV[a + 10] == '1' then
+    changed = -1
+  elseif changed == 1 then
+    local seq = redis.call('INCR', KEYS[1])
+    redis.call('HSET', agent, 'v', version, 'state', state, 'sh', sh, 'since', since, 'chg', chg,
+      'obs', seen, 'seq', seq, 'body', ARGV[a + 5])
+    redis.call('SET', screen, ARGV[a + 4], 'PX', ttl)
+    redis.call('ZADD', KEYS[2], 0, id)
+    redis.call('ZADD', KEYS[3], seq, id)
+    redis.call('ZREM', KEYS[5], id)
+    if moved ~= 0 then
+      redis.call('XADD', history, 'MAXLEN', '~', ARGV[2], '*', 'from', prev, 'to', state, 'at', obs,
+        'version', version, 'rule', ARGV[a + 8], 'evidence', ARGV[a + 9])
+    end
+  else
+    redis.call('HSET', agent, 'obs', seen)
+    redis.call('PEXPIRE', screen, ttl)
+  end
+  if changed ~= -1 then
+    redis.call('PEXPIRE', agent, ttl)
+    redis.call('PEXPIRE', history, ttl)
+    redis.call('ZADD', KEYS[4], expires, id)
+  end
+  local r = ${WRITE_REPLY} * i
+  reply[r + 1], reply[r + 2], reply[r + 3], reply[r + 4] = changed, version, since, chg
+  reply[r + 5], reply[r + 6], reply[r + 7] = seen, moved, prev
+end
+return reply
 `;
 
 /**

@@ -171,6 +171,33 @@ describe('Redis store specifics', () => {
     assert.equal((await store.get('gone'))?.detail.rule, 'rule-working');
   });
 
+  test('a write larger than one script call answers every observation in order', async (t) => {
+    const store = await freshStore();
+    const other = await freshStore();
+    t.after(() => Promise.all([store.close(), other.close()]));
+    const ids = Array.from({ length: 230 }, (_, i) => `agent-${String(i).padStart(3, '0')}`);
+    await store.write(ids.map((id) => observation(id)));
+    // Every seventh agent moves on another monitor; every third one is a new state here.
+    await other.write(ids.filter((_, i) => i % 7 === 0).map((id) => observation(id, { screenHash: 'theirs', observedAt: T0 + 1 })));
+    const results = await store.writeVersioned(
+      ids.map((id, i) => ({
+        obs: observation(id, { state: i % 3 === 0 ? 'idle' : 'working', observedAt: T0 + 2 }),
+        floor: 1,
+        refresh: i % 3 !== 0,
+      })),
+    );
+    results.forEach((r, i) => {
+      const expected = (i % 7 === 0 ? 1 : 0) + (i % 3 === 0 || i % 7 === 0 ? 1 : 0) + 1;
+      assert.deepEqual([r.record.id, r.record.version, r.changed], [ids[i], expected, expected > 1]);
+      assert.equal(r.record.state, i % 3 === 0 ? 'idle' : 'working');
+    });
+    const stored = await store.list({}, 1000, null);
+    assert.deepEqual(
+      stored.agents.map((a) => a.version),
+      results.map((r) => r.record.version),
+    );
+  });
+
   test('close() ends the connection', async () => {
     const store = await freshStore();
     await store.write([observation('a')]);
