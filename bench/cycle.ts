@@ -1,7 +1,7 @@
 // npm run bench -- cycle --agents N --store memory|redis [--strategy pool|exec] [--cycles K] [--json]
 // A private tmux server with N panes behaving like agents (a tenth printing, the rest still), the real loop
 // and the real store, one cycle per second. The same run repeats with the capture cache off as a baseline.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -15,13 +15,15 @@ import { startPrivateTmux, type PrivateTmux } from '../test/helpers/tmux.ts';
 /** N panes in one session (a tenth printing, the rest still), created in one tmux round trip. */
 async function buildFleet(tmux: PrivateTmux, n: number): Promise<void> {
   // Scripts in files: tmux's config parser would expand $ and mangle nested quotes in inline commands.
-  const printing = join(tmux.dir, 'printing.sh');
+  // The printer is one process, like an agent: a shell loop forking `sleep` 200 times a second across the fleet
+  // cost this 2-core machine about a core (4-5 ms per fork) and measured the fleet instead of the monitor.
+  const printing = join(tmux.dir, 'printing.pl');
   const still = join(tmux.dir, 'still.sh');
-  writeFileSync(printing, 'i=0\nwhile :; do i=$((i+1)); echo "working: step $i"; sleep 0.5; done\n');
+  writeFileSync(printing, '$| = 1;\nfor (my $i = 1; ; $i++) { print "working: step $i\\n"; select(undef, undef, undef, 0.5); }\n');
   writeFileSync(still, 'seq 1 40\necho "> waiting for input"\nexec sleep 100000\n');
   await tmux.newSession('bench', `sh ${still}`, { width: 120, height: 40 });
   const lines: string[] = [];
-  for (let i = 1; i < n; i++) lines.push(`new-window -d -t bench: 'sh ${i % 10 === 0 ? printing : still}'`);
+  for (let i = 1; i < n; i++) lines.push(`new-window -d -t bench: '${i % 10 === 0 ? `perl ${printing}` : `sh ${still}`}'`);
   const file = join(tmux.dir, 'fleet.conf');
   writeFileSync(file, `${lines.join('\n')}\n`);
   await tmux.tmux('source-file', file);
@@ -38,6 +40,15 @@ interface Run {
   cache_hit_ratio: number;
   errors: number;
   phases_p50_ms: { list: number; capture: number; classify: number; store: number };
+  /** CPU per cycle of this process (the monitor) and of the tmux server: speed bought with CPU shows here. */
+  cpu_ms_per_cycle: { monitor: number; tmux: number };
+}
+
+/** utime + stime of a process in ms, from /proc (clock ticks of 10 ms on Linux). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function measure(
@@ -62,13 +73,20 @@ async function measure(
     for (let i = 0; i < 3; i++) await app.poller.runNow(); // connect, first captures, first writes
     const stats: CycleStats[] = [];
     const durations: number[] = [];
+    const tmuxPid = Number((await tmux.tmux('display-message', '-p', '#{pid}')).trim());
+    let monitorCpu = 0;
+    const tmuxCpuBefore = processCpuMs(tmuxPid);
     for (let i = 0; i < cycles; i++) {
       const started = performance.now();
+      const cpu = process.cpuUsage();
       stats.push(await app.poller.runNow());
       const took = performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      monitorCpu += (used.user + used.system) / 1000;
       durations.push(took);
       await sleep(Math.max(0, 1000 - took));
     }
+    const tmuxCpu = processCpuMs(tmuxPid) - tmuxCpuBefore;
     durations.sort((a, b) => a - b);
     const ms = (v: number) => Math.round(v * 10) / 10;
     const panes = stats.reduce((n, s) => n + s.panes, 0);
@@ -85,6 +103,7 @@ async function measure(
         classify: median(stats.map((s) => s.phases.classifyMs)),
         store: median(stats.map((s) => s.phases.storeMs)),
       },
+      cpu_ms_per_cycle: { monitor: ms(monitorCpu / cycles), tmux: ms(tmuxCpu / cycles) },
     };
   } finally {
     await app.close();
@@ -137,6 +156,10 @@ export async function runCycleBench(argv: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await redis?.cleanup();
+    // kill-server takes tmux 3.3a minutes of CPU to close 1000 windows one by one, which would weigh on whatever
+    // runs next; SIGKILL closes every pty at once and the kernel hangs up the panes' processes.
+    const pid = Number((await tmux.tmux('display-message', '-p', '#{pid}').catch(() => '')).trim());
+    if (pid > 0) process.kill(pid, 'SIGKILL');
     await tmux.cleanup();
   }
 }
