@@ -17,6 +17,10 @@ export interface Classification {
 }
 
 export interface Classifier {
+  /**
+   * A returned classification is never changed afterwards. Returning the same object while nothing changed
+   * lets the loop skip building and hashing the pane's observation.
+   */
   classify(input: ClassifyInput): Classification;
   /** The pane is gone: drop whatever is remembered about it. */
   forget(id: string): void;

@@ -46,10 +46,24 @@ interface Tracked {
   screenHash: string;
   screenChangedAt: number;
   classification: Classification | null;
-  writtenFingerprint: string;
+  /** What the store was last given, or told nothing new about; null before the first write. */
+  written: Written | null;
   writtenAt: number;
   /** Refreshes come this much before refreshEveryMs, so agents first written together do not refresh together. */
   refreshEarlyMs: number;
+}
+
+/**
+ * The inputs and outputs of the last observation the store holds. Most panes, most cycles, come back with the
+ * same classification object (the detector returns its memo), the same screen and the same pane fields: then the
+ * observation would be the same too, and comparing a few references and fields replaces hashing and JSON.
+ */
+interface Written {
+  classification: Classification;
+  screenHash: string;
+  pane: PaneInfo;
+  contentHash: string;
+  fingerprint: string;
 }
 
 export class Poller {
@@ -195,6 +209,7 @@ export class Poller {
     const t2 = performance.now();
     const classifier = this.opts.classifier();
     const writes: AgentObservation[] = [];
+    const pending: Array<{ t: Tracked; written: Written }> = [];
     for (const { id, pane } of observed) {
       const t = this.tracked.get(id);
       if (!t) continue; // never captured yet (capture failed): nothing to classify
@@ -207,10 +222,19 @@ export class Poller {
         continue;
       }
       t.classification = classification;
-      const observation = toObservation(this.opts.monitor, id, pane, t, classification, now);
-      const fingerprint = observationFingerprint(observation);
-      if (fingerprint !== t.writtenFingerprint || now - t.writtenAt >= this.opts.refreshEveryMs - t.refreshEarlyMs) {
+      const last = t.written;
+      const unmoved = last !== null && last.classification === classification && last.screenHash === t.screenHash && samePaneFacts(last.pane, pane);
+      const refreshDue = now - t.writtenAt >= this.opts.refreshEveryMs - t.refreshEarlyMs;
+      if (unmoved && !refreshDue) continue;
+      const hash = unmoved ? last.contentHash : contentHash(t.screenHash, pane, classification);
+      const observation = toObservation(this.opts.monitor, id, pane, t, classification, hash, now);
+      const fingerprint = unmoved ? last.fingerprint : observationFingerprint(observation);
+      const written: Written = { classification, screenHash: t.screenHash, pane, contentHash: hash, fingerprint };
+      if (fingerprint !== last?.fingerprint || refreshDue) {
         writes.push(observation);
+        pending.push({ t, written });
+      } else {
+        t.written = written; // new objects, same content: next cycle takes the short way again
       }
     }
 
@@ -222,12 +246,9 @@ export class Poller {
         const result = await this.opts.store.write(writes);
         written = writes.length;
         changed = result.changed.length;
-        for (const w of writes) {
-          const t = this.tracked.get(w.id);
-          if (t) {
-            t.writtenFingerprint = observationFingerprint(w);
-            t.writtenAt = now;
-          }
+        for (const { t, written } of pending) {
+          t.written = written;
+          t.writtenAt = now;
         }
         for (const tr of result.transitions) this.opts.onTransition?.(tr.from, tr.to);
       }
@@ -280,7 +301,7 @@ export class Poller {
         screenHash: hash,
         screenChangedAt: at,
         classification: null,
-        writtenFingerprint: '',
+        written: null,
         writtenAt: 0,
         refreshEarlyMs: Math.floor(Math.random() * (this.opts.refreshEveryMs / 2)),
       });
@@ -300,6 +321,7 @@ function toObservation(
   pane: PaneInfo,
   t: Tracked,
   c: Classification,
+  hash: string,
   now: number,
 ): AgentObservation {
   return {
@@ -317,10 +339,22 @@ function toObservation(
     kind: c.kind,
     state: c.state,
     detail: c.detail,
-    screenHash: contentHash(t.screenHash, pane, c),
+    screenHash: hash,
     screen: t.screen,
     observedAt: now,
   };
+}
+
+/** The pane fields contentHash covers: a change to any of them is a new observation. */
+function samePaneFacts(a: PaneInfo, b: PaneInfo): boolean {
+  return (
+    a.sessionName === b.sessionName &&
+    a.windowIndex === b.windowIndex &&
+    a.paneIndex === b.paneIndex &&
+    a.windowName === b.windowName &&
+    a.currentCommand === b.currentCommand &&
+    a.panePid === b.panePid
+  );
 }
 
 function contentHash(screenHash: string, pane: PaneInfo, c: Classification): string {
