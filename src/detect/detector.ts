@@ -49,9 +49,48 @@ interface Memory {
   meaningfulChangeAt: number | null;
   /** A meaningful change was seen since the pane was first observed: before that its quiet time is unknown. */
   changeSeen: boolean;
-  trace: DetectionTrace | null;
+  last: Observed | null;
   tree: { key: string; at: number; procs: ProcessInfo[] } | null;
-  rulesMemo: { key: string; result: ReturnType<typeof classifyWith> } | null;
+  kindMemo: KindMemo | null;
+  rulesMemo: RulesMemo | null;
+}
+
+/**
+ * The parts of the last observation that explain() needs beyond Memory. Kept as references and built into a
+ * DetectionTrace only when asked: a trace per pane per cycle (with its ISO strings) is garbage nobody reads.
+ */
+interface Observed {
+  at: number;
+  screenChangedAt: number;
+  quietMs: number;
+  kindReason: string;
+  profile: LoadedProfile | undefined;
+  candidate: Candidate;
+  immediate: boolean;
+}
+
+/** identifyKind's answer, which holds while the tree (the same array) and the profiles do. */
+interface KindMemo {
+  procs: ProcessInfo[];
+  generation: number;
+  // Read only without a tree, when the command and the screen's signature decide.
+  command: string;
+  title: string;
+  screenChangedAt: number;
+  result: KindResult;
+}
+
+/** The rules' answer and everything it was computed from (see step 3 of classify). */
+interface RulesMemo {
+  screenChangedAt: number;
+  kind: AgentKind;
+  title: string;
+  command: string;
+  changeSeen: boolean;
+  quiet: boolean;
+  stuck: boolean;
+  generation: number;
+  result: Candidate;
 }
 
 const AGENTS = new Set<AgentKind>(AGENT_ONLY);
@@ -122,6 +161,8 @@ export function classifyWith(
   return { profile, classification: { kind, state, detail }, immediate: r.immediate, why, rules: r.rules, matched: r.matched };
 }
 
+const viewOf = (pane: PaneInfo) => ({ title: pane.title, command: pane.currentCommand });
+
 export function createDetector(opts: DetectorOptions = {}): Detector {
   const stuckAfterMs = opts.stuckAfterMs ?? 120_000;
   const idleAfterMs = opts.idleAfterMs ?? 5000;
@@ -174,7 +215,7 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
   function remember(id: string): Memory {
     let m = memory.get(id);
     if (!m) {
-      m = { agentKind: null, published: null, pending: null, screenChangedAt: null, meaningfulHash: null, meaningfulChangeAt: null, changeSeen: false, trace: null, tree: null, rulesMemo: null };
+      m = { agentKind: null, published: null, pending: null, screenChangedAt: null, meaningfulHash: null, meaningfulChangeAt: null, changeSeen: false, last: null, tree: null, kindMemo: null, rulesMemo: null };
       memory.set(id, m);
     }
     return m;
@@ -188,10 +229,23 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
     return m.tree.procs;
   }
 
+  function kindOf(m: Memory, tree: ProcessInfo[], pane: PaneInfo, screen: string, screenChangedAt: number): KindResult {
+    const k = m.kindMemo;
+    if (
+      k?.procs === tree &&
+      k.generation === generation &&
+      (tree.length > 0 || (k.command === pane.currentCommand && k.title === pane.title && k.screenChangedAt === screenChangedAt))
+    ) {
+      return k.result;
+    }
+    const result = identifyKind(profiles, tree, viewOf(pane), screen);
+    m.kindMemo = { procs: tree, generation, command: pane.currentCommand, title: pane.title, screenChangedAt, result };
+    return result;
+  }
+
   function classify(input: ClassifyInput): Classification {
     const { id, pane, screen, now } = input;
     const m = remember(id);
-    const view = { title: pane.title, command: pane.currentCommand };
 
     // 1. Kind: process tree (authoritative), remembering an agent so that its disappearance reads as a crash.
     let kindResult: KindResult;
@@ -204,19 +258,19 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
       candidate = { classification: { kind, ...dead }, immediate: true, why: dead.detail.evidence, rules: [], matched: [] };
       if (pane.deadStatus === null && (pane.deadSignal ?? null) === null) {
         // No status from tmux: the agent's own last words (a resume hint, a stack trace) may still tell.
-        const own = classifyWith(profiles, kind, screen, view, undefined, { idleAfterMs, stuckAfterMs, now });
+        const own = classifyWith(profiles, kind, screen, viewOf(pane), undefined, { idleAfterMs, stuckAfterMs, now });
         const s = own.classification.state;
         if (s === 'exited' || s === 'crashed') candidate = { ...own, immediate: true, why: `${dead.detail.evidence}; ${own.why}` };
       }
     } else {
-      kindResult = identifyKind(profiles, tree, view, screen);
+      kindResult = kindOf(m, tree, pane, screen, input.screenChangedAt);
       if (AGENTS.has(kindResult.kind)) {
         m.agentKind = kindResult.kind;
       } else if (m.agentKind && kindResult.kind === 'shell' && kindFromCommand(profiles, pane.currentCommand) === 'shell') {
         const gone = m.agentKind;
         kindResult = { kind: gone, reason: `${gone} was running in this pane and is no longer in its process tree`, fromProcess: true };
         // The agent's own profile may tell a clean exit (a goodbye or resume hint above the prompt) from a crash.
-        const own = classifyWith(profiles, gone, screen, view, undefined, { idleAfterMs, stuckAfterMs, now });
+        const own = classifyWith(profiles, gone, screen, viewOf(pane), undefined, { idleAfterMs, stuckAfterMs, now });
         const s = own.classification.state;
         const last = screen.trimEnd().split('\n').at(-1) ?? '';
         candidate =
@@ -252,27 +306,37 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
     const quietMs = now - (m.meaningfulChangeAt ?? input.screenChangedAt);
 
     // 3. Screen rules.
-    let profileSources: string | null = profile ? profile.sources.join(', ') : null;
     if (!candidate) {
       // The rules read only the screen, the pane's title and command, and which side of the idle and stuck
       // thresholds the quiet time is on: while none of that moves, the last answer stands (most panes, most cycles).
-      const key = [
-        input.screenChangedAt,
-        kindResult.kind,
-        view.title,
-        view.command,
-        m.changeSeen,
-        quietMs < idleAfterMs,
-        quietMs >= stuckAfterMs,
-        generation,
-      ].join('\0');
-      let c = m.rulesMemo?.key === key ? m.rulesMemo.result : null;
-      if (!c) {
-        c = classifyWith(profiles, kindResult.kind, screen, view, quietMs, { idleAfterMs, stuckAfterMs, now, changeSeen: m.changeSeen });
-        m.rulesMemo = { key, result: c };
+      const quiet = quietMs < idleAfterMs;
+      const stuck = quietMs >= stuckAfterMs;
+      const r = m.rulesMemo;
+      if (
+        r?.screenChangedAt === input.screenChangedAt &&
+        r.kind === kindResult.kind &&
+        r.title === pane.title &&
+        r.command === pane.currentCommand &&
+        r.changeSeen === m.changeSeen &&
+        r.quiet === quiet &&
+        r.stuck === stuck &&
+        r.generation === generation
+      ) {
+        candidate = r.result;
+      } else {
+        candidate = classifyWith(profiles, kindResult.kind, screen, viewOf(pane), quietMs, { idleAfterMs, stuckAfterMs, now, changeSeen: m.changeSeen });
+        m.rulesMemo = {
+          screenChangedAt: input.screenChangedAt,
+          kind: kindResult.kind,
+          title: pane.title,
+          command: pane.currentCommand,
+          changeSeen: m.changeSeen,
+          quiet,
+          stuck,
+          generation,
+          result: candidate,
+        };
       }
-      profileSources = c.profile ? c.profile.sources.join(', ') : null;
-      candidate = c;
     }
     opts.onRuleHit?.(candidate.classification.kind, candidate.classification.detail.rule);
 
@@ -296,25 +360,40 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
     }
     m.published = published;
 
-    m.trace = {
+    // Overwritten in place: the common cycle allocates nothing here.
+    const last = (m.last ??= { at: 0, screenChangedAt: 0, quietMs: 0, kindReason: '', profile: undefined, candidate, immediate });
+    last.at = now;
+    last.screenChangedAt = input.screenChangedAt;
+    last.quietMs = quietMs;
+    last.kindReason = kindResult.reason;
+    last.profile = profile;
+    last.candidate = candidate;
+    last.immediate = immediate;
+    return published;
+  }
+
+  function traceOf(id: string, m: Memory): DetectionTrace | null {
+    const o = m.last;
+    if (!o || !m.published) return null;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return {
       id,
-      at: new Date(now).toISOString(),
-      kind: published.kind,
-      kindReason: kindResult.reason,
-      profile: profileSources,
-      rules: candidate.rules,
-      matched: candidate.matched,
-      candidate: next,
-      decision: candidate.why,
-      published,
-      stability: { pending: m.pending?.state ?? null, confirmations: m.pending?.count ?? 0, required, immediate },
+      at: iso(o.at),
+      kind: m.published.kind,
+      kindReason: o.kindReason,
+      profile: o.profile ? o.profile.sources.join(', ') : null,
+      rules: o.candidate.rules,
+      matched: o.candidate.matched,
+      candidate: o.candidate.classification,
+      decision: o.candidate.why,
+      published: m.published,
+      stability: { pending: m.pending?.state ?? null, confirmations: m.pending?.count ?? 0, required, immediate: o.immediate },
       activity: {
-        screenChangedAt: new Date(input.screenChangedAt).toISOString(),
-        meaningfulChangeAt: m.meaningfulChangeAt === null ? null : new Date(m.meaningfulChangeAt).toISOString(),
-        quietMs,
+        screenChangedAt: iso(o.screenChangedAt),
+        meaningfulChangeAt: m.meaningfulChangeAt === null ? null : iso(m.meaningfulChangeAt),
+        quietMs: o.quietMs,
       },
     };
-    return published;
   }
 
   return {
@@ -323,7 +402,8 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
       memory.delete(id);
     },
     explain(id: string): DetectionTrace | null {
-      const trace = memory.get(id)?.trace;
+      const m = memory.get(id);
+      const trace = m ? traceOf(id, m) : null;
       return trace ? structuredClone(trace) : null;
     },
     reload,
