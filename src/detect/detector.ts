@@ -8,7 +8,7 @@ import { meaningfulHash } from './activity.ts';
 import { evaluate, evidenceOf } from './engine.ts';
 import { AGENT_ONLY, identifyKind, kindFromCommand, type KindResult } from './kind.ts';
 import { loadProfiles, type LoadedProfile } from './profile.ts';
-import { readProcessTree } from './processes.ts';
+import { ProcessTable } from './processes.ts';
 import type { Classification, Classifier, ClassifyInput, DetectionTrace, ProcessInfo, RuleAttempt } from './types.ts';
 
 export const BUILT_IN_PROFILES = fileURLToPath(new URL('../../profiles/', import.meta.url));
@@ -19,7 +19,11 @@ export interface DetectorOptions {
   stuckAfterMs?: number;
   idleAfterMs?: number;
   confirmObservations?: number;
-  processes?: (panePid: number) => ProcessInfo[];
+  /**
+   * A pane's process tree, asked on every observation of a live pane; `fresh` when the pane is new or its pid or
+   * foreground command changed. Default: one ProcessTable over /proc for all panes.
+   */
+  processes?: (panePid: number, fresh: boolean) => ProcessInfo[];
   onRuleHit?(kind: string, rule: string): void;
   log?: (msg: string) => void;
 }
@@ -50,7 +54,7 @@ interface Memory {
   /** A meaningful change was seen since the pane was first observed: before that its quiet time is unknown. */
   changeSeen: boolean;
   last: Observed | null;
-  tree: { key: string; at: number; procs: ProcessInfo[] } | null;
+  tree: { pid: number; command: string } | null; // what the tree was last read fresh for
   kindMemo: KindMemo | null;
   rulesMemo: RulesMemo | null;
 }
@@ -94,13 +98,6 @@ interface RulesMemo {
 }
 
 const AGENTS = new Set<AgentKind>(AGENT_ONLY);
-
-/**
- * Reading /proc for every pane on every cycle costs more than the rest of a cycle at 1000 panes, so a pane's
- * tree is re-read only when its pid or foreground command changes (an agent starting or leaving shows there)
- * and otherwise at most this often.
- */
-const TREE_MAX_AGE_MS = 5000;
 
 /**
  * Pane facts that need no screen reading: a dead pane exits (status 0) or crashes (non-zero status, or killed by
@@ -167,7 +164,8 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
   const stuckAfterMs = opts.stuckAfterMs ?? 120_000;
   const idleAfterMs = opts.idleAfterMs ?? 5000;
   const required = Math.max(1, opts.confirmObservations ?? 2);
-  const processes = opts.processes ?? readProcessTree;
+  const table = new ProcessTable(); // reads nothing until asked for a tree
+  const processes = opts.processes ?? ((pid: number, fresh: boolean) => table.tree(pid, fresh));
   const dirs = [BUILT_IN_PROFILES, ...(opts.profileDirs ?? [])];
   const log = opts.log ?? (() => {});
   const memory = new Map<string, Memory>();
@@ -221,12 +219,11 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
     return m;
   }
 
-  function treeOf(m: Memory, pane: PaneInfo, now: number): ProcessInfo[] {
-    const key = `${pane.panePid}\0${pane.currentCommand}`;
-    if (!m.tree || m.tree.key !== key || now - m.tree.at >= TREE_MAX_AGE_MS) {
-      m.tree = { key, at: now, procs: processes(pane.panePid) };
-    }
-    return m.tree.procs;
+  // An agent starting or leaving usually shows in the pane's pid or foreground command: read the tree afresh then.
+  function treeOf(m: Memory, pane: PaneInfo): ProcessInfo[] {
+    const fresh = m.tree?.pid !== pane.panePid || m.tree.command !== pane.currentCommand;
+    if (fresh) m.tree = { pid: pane.panePid, command: pane.currentCommand };
+    return processes(pane.panePid, fresh);
   }
 
   function kindOf(m: Memory, tree: ProcessInfo[], pane: PaneInfo, screen: string, screenChangedAt: number): KindResult {
@@ -251,7 +248,7 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
     let kindResult: KindResult;
     let candidate: Candidate | null = null;
     const dead = deadPane(pane);
-    const tree = dead ? [] : treeOf(m, pane, now);
+    const tree = dead ? [] : treeOf(m, pane);
     if (dead) {
       const kind = m.agentKind ?? m.published?.kind ?? kindFromCommand(profiles, pane.currentCommand) ?? 'program';
       kindResult = { kind, reason: 'pane is dead: kind as last seen', fromProcess: true };
@@ -399,6 +396,8 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
   return {
     classify,
     forget(id: string) {
+      const pid = memory.get(id)?.tree?.pid;
+      if (pid !== undefined) table.forget(pid);
       memory.delete(id);
     },
     explain(id: string): DetectionTrace | null {

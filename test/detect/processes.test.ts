@@ -58,6 +58,20 @@ test('an agent started by `bash -c` is claude-code although tmux says bash; it c
   assert.deepEqual([after.kind, after.state], ['claude-code', 'crashed']);
 });
 
+test('an agent a wrapper starts later in the same process group is found within seconds, the command unchanged', async (t) => {
+  // `bash -c` keeps one process group: tmux goes on reporting `bash` while the agent starts below it.
+  const shell = start(t, 'bash', ['-c', 'sleep 1; exec -a claude sleep 30 & wait']);
+  const detector = createDetector();
+  const started = Date.now();
+  const observe = () =>
+    detector.classify({ id: 'w', pane: pane({ panePid: shell.pid!, currentCommand: 'bash' }), screen: '', screenChangedAt: started, now: Date.now() });
+  assert.equal(observe().kind, 'shell');
+  const c = await until(observe, (r) => r.kind === 'claude-code', 8000);
+  assert.equal(c.kind, 'claude-code');
+  // Started after 1 s; listed within LIST_EVERY_MS; if read before its exec, checked again within 1.25 s.
+  assert.ok(Date.now() - started < 4500, `found after ${Date.now() - started} ms`);
+});
+
 test('a node script installed like the Gemini CLI is gemini-cli, one level below the pane shell', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'paneward-gemini-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
