@@ -1,13 +1,17 @@
 // The loop's scheduling: cycles never overlap, late ticks are skipped and counted, stop waits for the cycle
-// in flight, and a store that throws does not stop the loop.
+// in flight, and a store that throws does not stop the loop. What it writes: changes at once, the rest on refresh.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AgentObservation } from '../../src/agents/model.ts';
+import type { Classification } from '../../src/detect/types.ts';
+import { agentId } from '../../src/loop/agent-id.ts';
 import { createGenericClassifier } from '../../src/loop/generic-classifier.ts';
 import { Poller } from '../../src/loop/poller.ts';
 import { createMemoryStore } from '../../src/store/index.ts';
 import type { AgentStore } from '../../src/store/types.ts';
 import type { PaneInfo, TmuxServer } from '../../src/tmux/types.ts';
+import { FakeTmuxServer, pastSecond } from '../helpers/fake-tmux.ts';
 
 function pane(n: number): PaneInfo {
   return {
@@ -120,4 +124,44 @@ test('a store that throws makes the cycle an error and the loop keeps going', as
   assert.equal(p.lastCycle?.ok, false);
   assert.match(p.lastCycle?.errors.join(' ') ?? '', /store is on fire/);
   assert.equal(p.lastSuccessAt, null);
+});
+
+test('a pane where nothing moved is written again only when its refresh is due; a window rename alone is written at once', async () => {
+  const server = new FakeTmuxServer();
+  server.setPanes([{ paneId: '%1', windowName: 'build', windowActivity: pastSecond() }]);
+  server.setScreen('%1', '$ make\nok');
+  // The same classification object every time, as the detector returns while its memo holds.
+  const same: Classification = { kind: 'shell', state: 'idle', detail: { rule: 'shell.prompt', evidence: '$', confidence: 1 } };
+  const store = createMemoryStore();
+  const written: AgentObservation[][] = [];
+  const write = store.write.bind(store);
+  store.write = async (obs) => {
+    written.push(obs);
+    return write(obs);
+  };
+  const refreshEveryMs = 1000; // refreshes come 0-500 ms early
+  const p = new Poller({
+    monitor: 't',
+    servers: () => [server],
+    store,
+    classifier: () => ({ classify: () => same, forget() {} }),
+    intervalMs: 1000,
+    captureMaxAgeMs: 60_000,
+    refreshEveryMs,
+  });
+  const id = agentId('t', { socket: server.socket, serverPid: server.serverPid, paneId: '%1' });
+
+  assert.equal((await p.runNow()).written, 1);
+  assert.equal((await p.runNow()).written, 0, 'nothing moved');
+  server.updatePane('%1', { windowName: 'agent' });
+  assert.equal((await p.runNow()).written, 1, 'the rename is written');
+  assert.notEqual(written[1]![0]!.screenHash, written[0]![0]!.screenHash);
+  assert.equal((await store.get(id))?.windowName, 'agent');
+  assert.equal((await store.get(id))?.version, 2, 'a rename is a new version');
+
+  await sleep(refreshEveryMs + 50);
+  assert.equal((await p.runNow()).written, 1, 'the refresh is due');
+  assert.equal(written[2]![0]!.screenHash, written[1]![0]!.screenHash);
+  assert.equal((await store.get(id))?.version, 2, 'a refresh is no new version');
+  assert.equal((await p.runNow()).written, 0);
 });
