@@ -50,18 +50,14 @@ export class TrustedFormat {
 
   /**
    * `then` for the panes a list selects (see PaneSelection), nothing for the others. The only values in it are
-   * integers we computed; `then` is our own format and must hold no top-level comma (it would end the branch).
+   * digits we computed; `then` is our own format and must hold no top-level comma (it would end the branch).
    */
   static forSelectedPanes(selection: PaneSelection, then: TrustedFormat): TrustedFormat {
-    const { activeSince, bucket, buckets } = selection;
-    for (const n of [activeSince, bucket, buckets]) {
-      if (!Number.isSafeInteger(n) || n < 0) throw new TmuxCommandError('pane selection values must be non-negative integers');
-    }
-    if (buckets < 1 || bucket >= buckets) throw new TmuxCommandError('bucket must be below buckets');
+    const { activeSince, idSuffix } = selection;
+    if (!Number.isSafeInteger(activeSince) || activeSince < 0) throw new TmuxCommandError('activeSince must be a non-negative integer');
+    if (!/^\d{1,3}$/.test(idSuffix)) throw new TmuxCommandError('idSuffix must be 1-3 digits');
     if (then.text.includes(',')) throw new TmuxCommandError('a conditional branch cannot hold a comma');
-    const active = `#{e|>=:#{window_activity},${activeSince}}`;
-    const inBucket = `#{e|==:#{e|%:#{e|+:#{window_index},#{pane_index}},${buckets}},${bucket}}`;
-    return new TrustedFormat(`#{?#{||:#{pane_dead},#{||:${active},${inBucket}}},${then.text},}`);
+    return new TrustedFormat(`#{?#{||:#{e|>=:#{window_activity},${activeSince}},#{m:*${idSuffix},#{pane_id}}},${then.text},}`);
   }
 
   /** Formats one after the other. */
@@ -83,14 +79,13 @@ export class TrustedFormat {
 }
 
 /**
- * Which panes a list reports in full: dead ones, those whose window was active at or after `activeSince` (epoch
- * seconds), and those whose window index + pane index falls in `bucket` of `buckets`, so that every quiet pane is
- * refreshed once per `buckets` lists without any one list paying for all of them.
+ * Which panes a list reports in full: those whose window was active at or after `activeSince` (epoch seconds),
+ * and those whose pane number ends in `idSuffix`, so that a list rotating through the ten one-digit suffixes
+ * refreshes every quiet pane once per ten lists without any one list paying for all of them.
  */
 export interface PaneSelection {
   activeSince: number;
-  bucket: number;
-  buckets: number;
+  idSuffix: string;
 }
 
 type Arg =

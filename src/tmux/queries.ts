@@ -1,13 +1,14 @@
 // The batched queries the monitor needs: one `list-panes -a` and `capture-pane` per pane.
 import { randomBytes } from 'node:crypto';
-import { TrustedFormat, command, flags, format, isTmuxId, target, type PaneSelection, type TmuxCommand } from './command.ts';
+import { TrustedFormat, command, flags, format, isTmuxId, messageFormat, target, type PaneSelection, type TmuxCommand } from './command.ts';
 import type { PaneInfo } from './types.ts';
 
 const F = TrustedFormat.literal;
 
 // tmux's cost grows with every field it expands for every pane (about 2 µs each, pane_current_command ~25 µs, a
-// /proc read) and every byte it writes: a list of all 18 fields of 1000 panes took 45-70 ms, these three 4-7 ms.
-// So every pane reports only what tells whether it changed, and the rest comes for the panes a list selects.
+// /proc read) and every byte it writes: a list of all 18 fields of 1000 panes took 45-70 ms, these three 4-8 ms
+// (this 2-core machine, 100 panes printing). So every pane reports only what tells whether it changed, and the
+// rest comes for the panes a list selects.
 const SUMMARY = F`#{pane_id} #{window_activity} #{pane_dead}`;
 // Fields that are numbers or ids, space-separated; parseDetail reads them back in this order.
 const NUMBERS = F`#{pid} #{session_id} #{window_id} #{window_index} #{pane_index} #{pane_pid} #{pane_dead_status} #{pane_width} #{pane_height} #{pane_active} #{pane_dead_signal}`;
@@ -20,18 +21,27 @@ export interface PaneListQuery {
 }
 
 /**
- * Every pane's summary, and the full details of the panes `selection` picks (of all panes when it is null).
- * A record is SEP summary SEP, then for a detailed pane: numbers SEP text SEP text SEP text SEP text SEP.
- * The separator is a fresh random hex nonce per query, so pane text cannot forge a field boundary; 48 bits are
- * unguessable and short (tmux pays for every byte: 24 hex digits made a full list take 45 ms instead of 28).
+ * A pane's record: its summary line, then for a detailed pane SEP numbers SEP text SEP text SEP text SEP text SEP.
+ * The summary holds only digits, `%` and spaces, so it needs no separator; the texts do, and the separator is a
+ * fresh random hex nonce per query, so pane text cannot forge a field boundary. 48 bits are unguessable and short
+ * (tmux pays for every byte: 24 hex digits made a full list take 45 ms instead of 28).
  */
+function paneRecord(separator: string, selection: PaneSelection | null): TrustedFormat {
+  const sep = TrustedFormat.separator(separator);
+  const detail = TrustedFormat.concat(sep, NUMBERS, sep, ...TEXTS.flatMap((t) => [t, sep]));
+  return TrustedFormat.concat(SUMMARY, selection === null ? detail : TrustedFormat.forSelectedPanes(selection, detail));
+}
+
+/** Every pane's summary, and the full details of the panes `selection` picks (of all panes when it is null). */
 export function paneListQuery(selection: PaneSelection | null): PaneListQuery {
   const separator = randomBytes(6).toString('hex');
-  const sep = TrustedFormat.separator(separator);
-  const summary = TrustedFormat.join([SUMMARY], separator);
-  const detail = TrustedFormat.concat(NUMBERS, sep, ...TEXTS.flatMap((t) => [t, sep]));
-  const record = TrustedFormat.concat(summary, selection === null ? detail : TrustedFormat.forSelectedPanes(selection, detail));
-  return { command: command('list-panes', flags('a'), format(record)), separator };
+  return { command: command('list-panes', flags('a'), format(paneRecord(separator, selection))), separator };
+}
+
+/** The full record of one pane, for a pane a list left out that must be known now. */
+export function paneDetailQuery(paneId: string): PaneListQuery {
+  const separator = randomBytes(6).toString('hex');
+  return { command: command('display-message', flags('p'), target(paneId, ['%']), messageFormat(paneRecord(separator, null))), separator };
 }
 
 export class PaneListParseError extends Error {
@@ -97,29 +107,34 @@ function parseDetail(summary: PaneSummary, numbers: string, texts: string[], soc
   };
 }
 
-/** Parses the output of paneListQuery(); `output` is the raw text (records end with "\n", the last may not). */
+/**
+ * Parses the output of paneListQuery() or paneDetailQuery(); `output` is the reply's lines joined with "\n".
+ * Split at the separator it reads: summary lines, then per detailed pane its numbers and four texts, then the
+ * line break and more summary lines. The last summary line before a detail belongs to that detail. A text may be
+ * anything, even "\n", but it sits at a known position, so it is never taken for a record's end.
+ */
 export function parsePaneList(output: string, separator: string, socket: string): ListedPane[] {
   if (output.trim() === '') return [];
   const parts = output.split(separator);
-  if (parts[0] !== '') throw new PaneListParseError('list-panes output does not start with the separator');
-  const last = parts.length - 1;
-  const endOfRecord = (i: number) => parts[i] === '\n' || (i === last && parts[i] === '');
+  const details = (parts.length - 1) / 6;
+  if (!Number.isInteger(details)) throw new PaneListParseError(`list-panes output does not have 6 separators per detailed pane`);
   const panes: ListedPane[] = [];
-  let i = 1;
-  while (i < last) {
-    const summary = parseSummary(parts[i]!);
-    if (endOfRecord(i + 1)) {
-      panes.push({ summary, detail: null });
-      i += 2;
-      continue;
+  for (let d = 0; d <= details; d++) {
+    let summaries = parts[d * 6]!;
+    if (d > 0) {
+      if (summaries === '' && d === details) break;
+      if (!summaries.startsWith('\n')) throw new PaneListParseError('unexpected text after a detailed pane record');
+      summaries = summaries.slice(1);
     }
-    // A detailed record: the numbers, four texts, then the end of the record. A text may be anything, even
-    // "\n", but it sits at a known position, so it is never taken for a record's end.
-    if (i + 6 > last || !endOfRecord(i + 6)) {
-      throw new PaneListParseError(`list-panes record for ${summary.paneId} does not have its fields`);
+    const lines = summaries === '' ? [] : summaries.split('\n');
+    const detailed = d < details ? lines.pop() : undefined;
+    if (d < details && detailed === undefined) throw new PaneListParseError('pane details without a summary');
+    for (const line of lines) panes.push({ summary: parseSummary(line), detail: null });
+    if (detailed !== undefined) {
+      const summary = parseSummary(detailed);
+      const at = d * 6 + 1;
+      panes.push({ summary, detail: parseDetail(summary, parts[at]!, parts.slice(at + 1, at + 5), socket) });
     }
-    panes.push({ summary, detail: parseDetail(summary, parts[i + 1]!, parts.slice(i + 2, i + 6), socket) });
-    i += 7;
   }
   return panes;
 }

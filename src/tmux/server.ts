@@ -5,14 +5,25 @@ import { TmuxError } from './errors.ts';
 import { ExecRunner } from './exec.ts';
 import { ControlPool, type ControlPoolOptions } from './pool.ts';
 import type { PaneSelection } from './command.ts';
-import { captureCommand, paneListQuery, paneText, parsePaneList, type ListedPane } from './queries.ts';
+import {
+  captureCommand,
+  paneDetailQuery,
+  paneListQuery,
+  paneText,
+  parsePaneList,
+  type ListedPane,
+  type PaneListQuery,
+} from './queries.ts';
 import type { PaneInfo, PoolStats, Strategy, TmuxObserver, TmuxServer, TmuxServerStatus } from './types.ts';
 
 /**
  * A quiet pane's full details (names, size, current command) are asked once per this many lists: each list asks
- * one bucket of them, so no list pays for all (at 1000 panes a full list costs tmux 45-70 ms, a bucket list ~15).
+ * the panes whose number ends in one digit, so no list pays for all (at 1000 panes a full list costs tmux 45-70 ms,
+ * a summary list with the active and one tenth of the quiet panes in full ~15-25 ms).
  */
-const DETAIL_BUCKETS = 5;
+const DETAIL_BUCKETS = 10;
+/** Panes a list left out but must know now are asked one by one up to this many; beyond, the list asks everything. */
+const MAX_FOLLOW_UPS = 50;
 
 /** What `list-panes -a` says on a server that runs without any session (exit-empty off). */
 const NO_PANES = /no current target|no sessions/;
@@ -89,15 +100,18 @@ export class TmuxServerClient implements TmuxServer {
   }
 
   private async listThroughPool(client: ControlClient, pool: ControlPool, startedAt: number): Promise<PaneInfo[]> {
-    const run = async (query: ReturnType<typeof paneListQuery>) => {
+    const run = async (query: PaneListQuery) => {
       const reply = await client.run(query.command);
       if (!reply.ok && NO_PANES.test(reply.lines.join(' '))) return '';
-      if (!reply.ok) throw new TmuxError('command_failed', `list-panes: ${reply.lines.join(' ')}`, this.socket);
+      if (!reply.ok) throw new TmuxError('command_failed', `${query.command.verb}: ${reply.lines.join(' ')}`, this.socket);
       return reply.lines.join('\n');
     };
     const mark = pool.structureChanges;
     if (mark === this.knownMark && this.lastListAt > 0) {
-      const listed = await this.listSome(run, this.nextSelection(startedAt));
+      let listed = await this.listSome(run, this.nextSelection());
+      // Panes left out that we do not know as they are (new without printing, or their dead flag moved).
+      const missing = listed.filter((p) => p.detail === null && !this.knownAs(p)).map((p) => p.summary.paneId);
+      if (missing.length > 0 && missing.length <= MAX_FOLLOW_UPS) listed = await this.followUp(client, listed, missing);
       // Complete only if nothing moved meanwhile and every pane left out is one we know as it is.
       if (pool.structureChanges === mark && listed.every((p) => p.detail !== null || this.knownAs(p))) {
         return this.remember(listed, mark);
@@ -107,10 +121,23 @@ export class TmuxServerClient implements TmuxServer {
     return this.remember(await this.listAll(run), markBefore);
   }
 
-  private nextSelection(startedAt: number): PaneSelection {
+  /** Asks the details of `paneIds` in one pipelined round trip and fills them in; a pane gone meanwhile stays bare. */
+  private async followUp(client: ControlClient, listed: ListedPane[], paneIds: string[]): Promise<ListedPane[]> {
+    const queries = paneIds.map(paneDetailQuery);
+    const replies = await Promise.all(client.runBatch(queries.map((q) => q.command)));
+    const details = new Map<string, PaneInfo>();
+    replies.forEach((reply, i) => {
+      if (!reply.ok) return;
+      const [pane] = parsePaneList(reply.lines.join('\n'), queries[i]!.separator, this.socket);
+      if (pane?.detail) details.set(pane.detail.paneId, pane.detail);
+    });
+    return listed.map((p) => (p.detail === null && details.has(p.summary.paneId) ? { ...p, detail: details.get(p.summary.paneId)! } : p));
+  }
+
+  private nextSelection(): PaneSelection {
     this.bucket = (this.bucket + 1) % DETAIL_BUCKETS;
     // Activity is kept in whole seconds: one second of margin covers a change just before the last list.
-    return { activeSince: Math.max(0, Math.floor(this.lastListAt / 1000) - 1), bucket: this.bucket, buckets: DETAIL_BUCKETS };
+    return { activeSince: Math.max(0, Math.floor(this.lastListAt / 1000) - 1), idSuffix: String(this.bucket) };
   }
 
   private knownAs({ summary }: ListedPane): boolean {
@@ -118,12 +145,12 @@ export class TmuxServerClient implements TmuxServer {
     return pane !== undefined && pane.dead === summary.dead;
   }
 
-  private async listSome(run: (q: ReturnType<typeof paneListQuery>) => Promise<string>, selection: PaneSelection): Promise<ListedPane[]> {
+  private async listSome(run: (q: PaneListQuery) => Promise<string>, selection: PaneSelection): Promise<ListedPane[]> {
     const query = paneListQuery(selection);
     return parsePaneList(await run(query), query.separator, this.socket);
   }
 
-  private async listAll(run: (q: ReturnType<typeof paneListQuery>) => Promise<string>): Promise<ListedPane[]> {
+  private async listAll(run: (q: PaneListQuery) => Promise<string>): Promise<ListedPane[]> {
     const query = paneListQuery(null);
     return parsePaneList(await run(query), query.separator, this.socket);
   }

@@ -2,26 +2,38 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toControlLine } from '../../src/tmux/command.ts';
-import { PaneListParseError, paneListQuery, parsePaneList } from '../../src/tmux/queries.ts';
+import { PaneListParseError, paneDetailQuery, paneListQuery, parsePaneList } from '../../src/tmux/queries.ts';
 
 const SEP = 'a1b2c3d4e5f6';
 const numbers = (pane: number) => `4242 $1 @${pane} ${pane} 0 ${1000 + pane}  120 40 1 `;
 const detailed = (pane: number, texts: [string, string, string, string]) =>
-  `${SEP}%${pane} 1700000000 0${SEP}${numbers(pane)}${SEP}${texts.join(SEP)}${SEP}`;
-const summaryOnly = (pane: number, dead = false) => `${SEP}%${pane} 1700000001 ${dead ? 1 : 0}${SEP}`;
+  `%${pane} 1700000000 0${SEP}${numbers(pane)}${SEP}${texts.join(SEP)}${SEP}`;
+const summaryOnly = (pane: number, dead = false) => `%${pane} 1700000001 ${dead ? 1 : 0}`;
 
-test('a list mixes summary-only and detailed records; texts may hold newlines, tabs and the look of a record end', () => {
-  const out = [detailed(1, ['main', 'w\tone', 'title\nwith a line break', 'claude']), summaryOnly(2), detailed(3, ['s', '\n', '', 'bash'])].join('\n');
+test('a list mixes summary-only and detailed records; texts may hold newlines, tabs and the look of a record', () => {
+  const out = [
+    summaryOnly(0),
+    detailed(1, ['main', 'w\tone', 'title\nwith a line break\n%9 17 0', 'claude']),
+    summaryOnly(2),
+    summaryOnly(4, true),
+    detailed(3, ['s', '\n', '', 'bash']),
+    detailed(5, ['s', 'w', 't', 'sleep']),
+    summaryOnly(6),
+  ].join('\n');
   const panes = parsePaneList(out, SEP, '/sock');
   assert.deepEqual(
-    panes.map((p) => [p.summary.paneId, p.detail?.windowName ?? null, p.detail?.title ?? null]),
+    panes.map((p) => [p.summary.paneId, p.summary.dead, p.detail?.windowName ?? null, p.detail?.title ?? null]),
     [
-      ['%1', 'w\tone', 'title\nwith a line break'],
-      ['%2', null, null],
-      ['%3', '\n', ''],
+      ['%0', false, null, null],
+      ['%1', false, 'w\tone', 'title\nwith a line break\n%9 17 0'],
+      ['%2', false, null, null],
+      ['%4', true, null, null],
+      ['%3', false, '\n', ''],
+      ['%5', false, 'w', 't'],
+      ['%6', false, null, null],
     ],
   );
-  const first = panes[0]!.detail!;
+  const first = panes[1]!.detail!;
   assert.equal(first.serverPid, 4242);
   assert.equal(first.sessionId, '$1');
   assert.equal(first.windowId, '@1');
@@ -31,25 +43,32 @@ test('a list mixes summary-only and detailed records; texts may hold newlines, t
   assert.equal(first.currentCommand, 'claude');
   assert.equal(first.windowActivity, 1700000000);
   assert.equal(first.active, true);
-  assert.equal(panes[1]!.summary.windowActivity, 1700000001);
+  assert.equal(panes[0]!.summary.windowActivity, 1700000001);
+  // A list that ends with a detailed record, and one with details only.
+  assert.equal(parsePaneList([summaryOnly(2), detailed(3, ['s', 'w', 't', 'c'])].join('\n'), SEP, '/s').length, 2);
+  assert.equal(parsePaneList([detailed(1, ['s', 'w', 't', 'c']), detailed(2, ['s', 'w', 't', 'c'])].join('\n'), SEP, '/s').length, 2);
 });
 
 test('a malformed list is refused, not half-read', () => {
-  assert.throws(() => parsePaneList(`${SEP}%1 17 0${SEP}${numbers(1)}${SEP}only two${SEP}texts${SEP}`, SEP, '/s'), PaneListParseError);
-  assert.throws(() => parsePaneList(`${SEP}@1 17 0${SEP}`, SEP, '/s'), PaneListParseError);
-  assert.throws(() => parsePaneList(`junk${SEP}%1 17 0${SEP}`, SEP, '/s'), PaneListParseError);
-  assert.throws(() => parsePaneList(`${SEP}%1 17 0 extra${SEP}`, SEP, '/s'), PaneListParseError);
+  assert.throws(() => parsePaneList(`%1 17 0${SEP}${numbers(1)}${SEP}only two${SEP}texts${SEP}`, SEP, '/s'), PaneListParseError);
+  assert.throws(() => parsePaneList(`@1 17 0`, SEP, '/s'), PaneListParseError);
+  assert.throws(() => parsePaneList(`${SEP}${numbers(1)}${SEP}s${SEP}w${SEP}t${SEP}c${SEP}`, SEP, '/s'), PaneListParseError);
+  assert.throws(() => parsePaneList(`%1 17 0 extra`, SEP, '/s'), PaneListParseError);
+  assert.throws(() => parsePaneList(`${detailed(1, ['s', 'w', 't', 'c'])}junk`, SEP, '/s'), PaneListParseError);
+  assert.throws(() => parsePaneList(`%1 17 0${SEP}1 2 3${SEP}s${SEP}w${SEP}t${SEP}c${SEP}`, SEP, '/s'), PaneListParseError);
 });
 
-test('the selection is built from integers only, and every query has its own separator', () => {
-  const a = paneListQuery({ activeSince: 1700000000, bucket: 2, buckets: 5 });
+test('the selection is built from digits only, and every query has its own separator', () => {
+  const a = paneListQuery({ activeSince: 1700000000, idSuffix: '7' });
   const b = paneListQuery(null);
   assert.notEqual(a.separator, b.separator);
   const line = toControlLine(a.command);
   assert.match(line, /#\{e\|>=:#\{window_activity\},1700000000\}/);
-  assert.match(line, /#\{e\|%:#\{e\|\+:#\{window_index\},#\{pane_index\}\},5\},2\}/);
+  assert.match(line, /#\{m:\*7,#\{pane_id\}\}/);
   assert.doesNotMatch(toControlLine(b.command), /#\{\?/);
-  assert.throws(() => paneListQuery({ activeSince: -1, bucket: 0, buckets: 5 }));
-  assert.throws(() => paneListQuery({ activeSince: 1, bucket: 5, buckets: 5 }));
-  assert.throws(() => paneListQuery({ activeSince: 1.5, bucket: 0, buckets: 5 }));
+  assert.match(toControlLine(paneDetailQuery('%12').command), /^display-message -p -t '%12' /);
+  assert.throws(() => paneDetailQuery('@1'));
+  assert.throws(() => paneListQuery({ activeSince: -1, idSuffix: '0' }));
+  assert.throws(() => paneListQuery({ activeSince: 1, idSuffix: '*' }));
+  assert.throws(() => paneListQuery({ activeSince: 1.5, idSuffix: '0' }));
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTmuxServer, createTmuxServers, defaultSocketPath, type Strategy } from '../../src/tmux/index.ts';
+import { createTmuxServer, createTmuxServers, defaultSocketPath, type PaneInfo, type Strategy } from '../../src/tmux/index.ts';
 import { TmuxServerClient } from '../../src/tmux/server.ts';
 import { controlClientPids, deadPane } from '../helpers/tmux.ts';
 import { flakyTmuxBinary, lines, privateTmux, sleep, waitFor } from './harness.ts';
@@ -239,27 +239,26 @@ async function quietWindows(h: Awaited<ReturnType<typeof privateTmux>>, session:
   await sleep(2100); // window activity is kept in whole seconds; lists allow one second of margin
 }
 
-test('through the pool, quiet lists ask few panes in full, yet every pane is asked within five lists', async (t) => {
+test('through the pool, quiet lists ask few panes in full, yet every pane is asked within ten lists', async (t) => {
   const h = await privateTmux(t);
-  await quietWindows(h, 'quiet', 10);
+  await quietWindows(h, 'quiet', 12);
   const server = pooled(h);
-  assert.equal((await server.listPanes()).length, 10);
+  assert.equal((await server.listPanes()).length, 12);
   assert.equal(server.lastList?.everything, true, 'the first list asks everything');
   // New titles change nothing tmux notifies about and print nothing: only the refresh buckets bring them.
-  const ids = (await lines(h, 'list-panes', '-a', '-F', '#{pane_id}'));
+  const ids = await lines(h, 'list-panes', '-a', '-F', '#{pane_id}');
   for (const id of ids) await h.tmux('select-pane', '-t', id, '-T', `title of ${id}`);
   const detailed: number[] = [];
-  let panes = await server.listPanes();
-  for (let i = 1; i < 5; i++) {
-    detailed.push(server.lastList!.detailed);
+  let panes: PaneInfo[] = [];
+  for (let i = 0; i < 10; i++) {
     panes = await server.listPanes();
+    detailed.push(server.lastList!.detailed);
   }
-  detailed.push(server.lastList!.detailed);
-  assert.ok(detailed.every((n) => n < 10), `quiet lists asked ${detailed.join(', ')} of 10 panes in full`);
+  assert.ok(detailed.every((n) => n <= 2), `quiet lists asked ${detailed.join(', ')} of 12 panes in full`);
   assert.deepEqual(
     panes.map((p) => p.title).sort(),
     ids.map((id) => `title of ${id}`).sort(),
-    'every pane was asked in full within five lists',
+    'every pane was asked in full within ten lists',
   );
   await h.finish();
 });
@@ -284,6 +283,7 @@ test('through the pool, renames, new windows and splits in a session the pool is
   const added = panes.find((p) => p.paneId === split);
   assert.equal(added?.sessionName, 'other2', 'the new pane comes with its details');
   assert.equal(added?.currentCommand, 'sleep');
+  assert.equal(server.lastList?.everything, false, 'one new pane is asked on its own, not with a full list');
   await h.finish();
 });
 
@@ -300,5 +300,6 @@ test('through the pool, a quiet pane whose process is killed is listed dead on t
   assert.ok(await waitFor(async () => (await lines(h, 'display-message', '-p', '-t', victim.paneId, '#{pane_dead}'))[0] === '1', 3000));
   const after = (await server.listPanes()).find((p) => p.paneId === victim.paneId);
   assert.equal(after?.dead, true);
+  assert.equal(server.lastList?.everything, false);
   await h.finish();
 });
