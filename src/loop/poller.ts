@@ -19,7 +19,11 @@ export interface CycleStats {
   written: number;
   changed: number;
   removed: number;
-  /** Where the time went: tmux list, tmux capture, classification, store writes (ms). */
+  /**
+   * Where the time went (ms): tmux list, tmux capture (the slowest server's round trip), classification (its own
+   * CPU time; panes that need no capture are classified while captures are in flight, so it overlaps captureMs),
+   * store writes.
+   */
   phases: { listMs: number; captureMs: number; classifyMs: number; storeMs: number };
   errors: string[];
 }
@@ -64,6 +68,13 @@ interface Written {
   pane: PaneInfo;
   contentHash: string;
   fingerprint: string;
+}
+
+/** What classifying a cycle's panes produces: the observations to write and what to remember once written. */
+interface CycleOutput {
+  writes: AgentObservation[];
+  pending: Array<{ t: Tracked; written: Written }>;
+  errors: string[];
 }
 
 export class Poller {
@@ -173,71 +184,65 @@ export class Poller {
     const answered = new Set<string>();
     let captured = 0;
     let hits = 0;
+    let captureMs = 0;
+    let classifyMs = 0;
     const observed: Array<{ id: string; pane: PaneInfo }> = [];
+    const classifier = this.opts.classifier();
+    const out: CycleOutput = { writes: [], pending: [], errors };
+    const classifyAll = (panes: Array<{ id: string; pane: PaneInfo }>) => {
+      const started = performance.now();
+      for (const { id, pane } of panes) this.classifyPane(classifier, id, pane, now, out);
+      classifyMs += performance.now() - started;
+    };
 
     await Promise.all(
       listed.map(async ({ server, panes, ok }) => {
         if (ok) answered.add(server.socket);
         const wanted: Array<{ id: string; pane: PaneInfo }> = [];
+        const quiet: Array<{ id: string; pane: PaneInfo }> = [];
         for (const pane of panes) {
           const id = agentId(this.opts.monitor, pane);
           seen.add(id);
           observed.push({ id, pane });
           if (this.captureCache.needsCapture(id, pane, now)) wanted.push({ id, pane });
-          else hits++;
+          else {
+            hits++;
+            quiet.push({ id, pane });
+          }
         }
-        if (wanted.length === 0) return;
-        // Taken before the request: output landing while the capture is in flight must not count as seen.
-        const capturedAt = Date.now();
-        let screens: Map<string, string>;
-        try {
-          screens = await server.capturePanes(wanted.map((w) => w.pane.paneId));
-        } catch (err) {
-          errors.push(`${server.socket}: capture failed: ${(err as Error).message}`);
+        if (wanted.length === 0) {
+          classifyAll(quiet);
           return;
         }
-        for (const { id, pane } of wanted) {
-          const text = screens.get(pane.paneId);
-          if (text === undefined) continue;
-          captured++;
-          this.captureCache.captured(id, pane, capturedAt);
-          this.rememberScreen(id, pane, text, capturedAt);
+        // Taken before the request: output landing while the capture is in flight must not count as seen.
+        const capturedAt = Date.now();
+        const captureStarted = performance.now();
+        const capture = server.capturePanes(wanted.map((w) => w.pane.paneId)).then(
+          (screens) => ({ screens, at: performance.now() }),
+          (err: Error) => ({ err, at: performance.now() }),
+        );
+        // Panes that need no capture are classified while tmux works on the captures: the two run on different
+        // cores. One turn of the event loop first, so the request is on its way before this blocks.
+        await new Promise((resolve) => setImmediate(resolve));
+        classifyAll(quiet);
+        const result = await capture;
+        captureMs = Math.max(captureMs, result.at - captureStarted);
+        if ('err' in result) {
+          errors.push(`${server.socket}: capture failed: ${result.err.message}`);
+        } else {
+          for (const { id, pane } of wanted) {
+            const text = result.screens.get(pane.paneId);
+            if (text === undefined) continue;
+            captured++;
+            this.captureCache.captured(id, pane, capturedAt);
+            this.rememberScreen(id, pane, text, capturedAt);
+          }
         }
+        classifyAll(wanted);
       }),
     );
 
-    const t2 = performance.now();
-    const classifier = this.opts.classifier();
-    const writes: AgentObservation[] = [];
-    const pending: Array<{ t: Tracked; written: Written }> = [];
-    for (const { id, pane } of observed) {
-      const t = this.tracked.get(id);
-      if (!t) continue; // never captured yet (capture failed): nothing to classify
-      t.pane = pane;
-      let classification: Classification;
-      try {
-        classification = classifier.classify({ id, pane, screen: t.screen, screenChangedAt: t.screenChangedAt, now });
-      } catch (err) {
-        errors.push(`${id}: classify failed: ${(err as Error).message}`);
-        continue;
-      }
-      t.classification = classification;
-      const last = t.written;
-      const unmoved = last !== null && last.classification === classification && last.screenHash === t.screenHash && samePaneFacts(last.pane, pane);
-      const refreshDue = now - t.writtenAt >= this.opts.refreshEveryMs - t.refreshEarlyMs;
-      if (unmoved && !refreshDue) continue;
-      const hash = unmoved ? last.contentHash : contentHash(t.screenHash, pane, classification);
-      const observation = toObservation(this.opts.monitor, id, pane, t, classification, hash, now);
-      const fingerprint = unmoved ? last.fingerprint : observationFingerprint(observation);
-      const written: Written = { classification, screenHash: t.screenHash, pane, contentHash: hash, fingerprint };
-      if (fingerprint !== last?.fingerprint || refreshDue) {
-        writes.push(observation);
-        pending.push({ t, written });
-      } else {
-        t.written = written; // new objects, same content: next cycle takes the short way again
-      }
-    }
-
+    const { writes, pending } = out;
     const t3 = performance.now();
     let changed = 0;
     let written = 0;
@@ -280,7 +285,7 @@ export class Poller {
       written,
       changed,
       removed: gone.length,
-      phases: { listMs: ms(t1 - t0), captureMs: ms(t2 - t1), classifyMs: ms(t3 - t2), storeMs: ms(performance.now() - t3) },
+      phases: { listMs: ms(t1 - t0), captureMs: ms(captureMs), classifyMs: ms(classifyMs), storeMs: ms(performance.now() - t3) },
       errors,
     };
     this.cyclesRun++;
@@ -289,6 +294,35 @@ export class Poller {
     else this.opts.log?.warn({ errors }, 'poll cycle had errors');
     this.opts.onCycle?.(stats);
     return stats;
+  }
+
+  /** Classifies one pane and queues its observation when it moved or its refresh is due. */
+  private classifyPane(classifier: Classifier, id: string, pane: PaneInfo, now: number, out: CycleOutput): void {
+    const t = this.tracked.get(id);
+    if (!t) return; // never captured yet (capture failed): nothing to classify
+    t.pane = pane;
+    let classification: Classification;
+    try {
+      classification = classifier.classify({ id, pane, screen: t.screen, screenChangedAt: t.screenChangedAt, now });
+    } catch (err) {
+      out.errors.push(`${id}: classify failed: ${(err as Error).message}`);
+      return;
+    }
+    t.classification = classification;
+    const last = t.written;
+    const unmoved = last !== null && last.classification === classification && last.screenHash === t.screenHash && samePaneFacts(last.pane, pane);
+    const refreshDue = now - t.writtenAt >= this.opts.refreshEveryMs - t.refreshEarlyMs;
+    if (unmoved && !refreshDue) return;
+    const hash = unmoved ? last.contentHash : contentHash(t.screenHash, pane, classification);
+    const observation = toObservation(this.opts.monitor, id, pane, t, classification, hash, now);
+    const fingerprint = unmoved ? last.fingerprint : observationFingerprint(observation);
+    const written: Written = { classification, screenHash: t.screenHash, pane, contentHash: hash, fingerprint };
+    if (fingerprint !== last?.fingerprint || refreshDue) {
+      out.writes.push(observation);
+      out.pending.push({ t, written });
+    } else {
+      t.written = written; // new objects, same content: next cycle takes the short way again
+    }
   }
 
   private rememberScreen(id: string, pane: PaneInfo, text: string, at: number): void {
