@@ -82,6 +82,8 @@ export class Poller {
   readonly captureCache: CaptureCache;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<CycleStats> | null = null;
+  /** Upkeep the last cycle left running (see afterCycle); stop() waits for it. */
+  private upkeep: Promise<void> | null = null;
   private stopped = true;
   private nextTickAt = 0;
   cyclesRun = 0;
@@ -106,6 +108,7 @@ export class Poller {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);
+    await this.upkeep;
   }
 
   get isRunning(): boolean {
@@ -293,7 +296,26 @@ export class Poller {
     if (stats.ok) this.lastSuccessAt = Date.now();
     else this.opts.log?.warn({ errors }, 'poll cycle had errors');
     this.opts.onCycle?.(stats);
+    this.afterCycle(servers);
     return stats;
+  }
+
+  /**
+   * Work that keeps the next cycles right but need not delay this one: each server re-reads the details its
+   * lists leave out. It runs while the loop waits for the next tick; the next list waits for it.
+   */
+  private afterCycle(servers: TmuxServer[]): void {
+    const refreshes = servers.flatMap((s) => (s.refreshQuiet ? [s.refreshQuiet()] : []));
+    if (refreshes.length === 0) return;
+    const upkeep: Promise<void> = Promise.all(refreshes)
+      .then(
+        () => undefined,
+        (err: Error) => this.opts.log?.warn({ err: err.message }, 'refreshing quiet panes failed'),
+      )
+      .finally(() => {
+        if (this.upkeep === upkeep) this.upkeep = null;
+      });
+    this.upkeep = upkeep;
   }
 
   /** Classifies one pane and queues its observation when it moved or its refresh is due. */

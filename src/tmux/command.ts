@@ -54,10 +54,19 @@ export class TrustedFormat {
    */
   static forSelectedPanes(selection: PaneSelection, then: TrustedFormat): TrustedFormat {
     const { activeSince, idSuffix } = selection;
-    if (!Number.isSafeInteger(activeSince) || activeSince < 0) throw new TmuxCommandError('activeSince must be a non-negative integer');
-    if (!/^\d{1,3}$/.test(idSuffix)) throw new TmuxCommandError('idSuffix must be 1-3 digits');
+    const tests: string[] = [];
+    if (activeSince !== undefined) {
+      if (!Number.isSafeInteger(activeSince) || activeSince < 0) throw new TmuxCommandError('activeSince must be a non-negative integer');
+      tests.push(`#{e|>=:#{window_activity},${activeSince}}`);
+    }
+    if (idSuffix !== undefined) {
+      if (!/^\d{1,3}$/.test(idSuffix)) throw new TmuxCommandError('idSuffix must be 1-3 digits');
+      tests.push(`#{m:*${idSuffix},#{pane_id}}`);
+    }
+    if (tests.length === 0) throw new TmuxCommandError('a selection needs activeSince or idSuffix');
     if (then.text.includes(',')) throw new TmuxCommandError('a conditional branch cannot hold a comma');
-    return new TrustedFormat(`#{?#{||:#{e|>=:#{window_activity},${activeSince}},#{m:*${idSuffix},#{pane_id}}},${then.text},}`);
+    const test = tests.length === 1 ? tests[0] : `#{||:${tests.join(',')}}`;
+    return new TrustedFormat(`#{?${test},${then.text},}`);
   }
 
   /** Formats one after the other. */
@@ -80,12 +89,12 @@ export class TrustedFormat {
 
 /**
  * Which panes a list reports in full: those whose window was active at or after `activeSince` (epoch seconds),
- * and those whose pane number ends in `idSuffix`, so that a list rotating through the ten one-digit suffixes
- * refreshes every quiet pane once per ten lists without any one list paying for all of them.
+ * or those whose pane number ends in `idSuffix` (lists rotating through the ten one-digit suffixes refresh every
+ * pane once per ten lists without any one list paying for all of them), or either, when both are given.
  */
 export interface PaneSelection {
-  activeSince: number;
-  idSuffix: string;
+  activeSince?: number;
+  idSuffix?: string;
 }
 
 type Arg =

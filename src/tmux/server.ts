@@ -17,9 +17,9 @@ import {
 import type { PaneInfo, PoolStats, Strategy, TmuxObserver, TmuxServer, TmuxServerStatus } from './types.ts';
 
 /**
- * A quiet pane's full details (names, size, current command) are asked once per this many lists: each list asks
- * the panes whose number ends in one digit, so no list pays for all (at 1000 panes a full list costs tmux 45-70 ms,
- * a summary list with the active and one tenth of the quiet panes in full ~15-25 ms).
+ * A quiet pane's full details (names, size, current command) are asked once per this many refreshes between
+ * cycles: each asks the panes whose number ends in one digit, so none pays for all (at 1000 panes a full list costs
+ * tmux 45-70 ms, a summary list with the active panes in full ~15-20 ms, one bucket in full ~6 ms more).
  */
 const DETAIL_BUCKETS = 10;
 /** Panes a list left out but must know now are asked one by one up to this many; beyond, the list asks everything. */
@@ -54,8 +54,12 @@ export class TmuxServerClient implements TmuxServer {
   private knownMark: number | null = null;
   private bucket = 0;
   private lastListAt = 0;
+  /** The refresh of quiet panes in flight: the next list waits for it, so its details are in. */
+  private refreshing: Promise<void> | null = null;
   /** What the last list asked: how many panes it listed and how many of them in full (for tests and benches). */
   lastList: { panes: number; detailed: number; everything: boolean } | null = null;
+  /** What the last refreshQuiet() did: how many panes it asked in full and how many of those had changed. */
+  lastRefresh: { detailed: number; changed: number } | null = null;
   private state: Omit<TmuxServerStatus, 'socket' | 'strategy'> = {
     up: false,
     reason: 'not queried yet',
@@ -82,6 +86,7 @@ export class TmuxServerClient implements TmuxServer {
    * next list ask everything. Exec gets no notifications, so it always asks everything.
    */
   async listPanes(): Promise<PaneInfo[]> {
+    await this.refreshing;
     const startedAt = Date.now();
     const panes = await this.query(
       [],
@@ -135,9 +140,53 @@ export class TmuxServerClient implements TmuxServer {
   }
 
   private nextSelection(): PaneSelection {
-    this.bucket = (this.bucket + 1) % DETAIL_BUCKETS;
     // Activity is kept in whole seconds: one second of margin covers a change just before the last list.
-    return { activeSince: Math.max(0, Math.floor(this.lastListAt / 1000) - 1), idSuffix: String(this.bucket) };
+    return { activeSince: Math.max(0, Math.floor(this.lastListAt / 1000) - 1) };
+  }
+
+  /**
+   * Asks one bucket of panes (those whose number ends in the next digit) in full, for what changes without
+   * activity or a notification we hear: a title set with `select-pane -T`, a command exec'd without output, a
+   * resize in a session the pool is not attached to. The loop calls it between cycles, so lists (the cycle's
+   * critical path) ask only active panes in full; every pane is refreshed once per DETAIL_BUCKETS calls. Through
+   * the pool only, and only while the last list's details stand (exec and a structure change ask everything).
+   */
+  async refreshQuiet(): Promise<void> {
+    if (this.closed || this.strategy !== 'pool' || !this.pool?.connectable || this.knownMark === null) return;
+    const pool = this.pool;
+    const mark = this.knownMark;
+    this.bucket = (this.bucket + 1) % DETAIL_BUCKETS;
+    const selection: PaneSelection = { idSuffix: String(this.bucket) };
+    const run = pool.use(async (client) => {
+      const query = paneListQuery(selection);
+      const reply = await client.run(query.command);
+      return reply.ok ? parsePaneList(reply.lines.join('\n'), query.separator, this.socket) : [];
+    });
+    this.refreshing = run.then(
+      (listed) => this.mergeRefresh(listed, mark),
+      () => undefined, // the next list meets whatever went wrong and reports it
+    );
+    try {
+      await this.refreshing;
+    } finally {
+      this.refreshing = null;
+    }
+  }
+
+  /** Takes the refreshed details of panes still known as they were; the next list hands them out. */
+  private mergeRefresh(listed: ListedPane[], mark: number): void {
+    if (this.knownMark !== mark) return; // a list since then knows better
+    let detailed = 0;
+    let changed = 0;
+    for (const { summary, detail } of listed) {
+      const known = this.known.get(summary.paneId);
+      if (!detail || !known || known.dead !== summary.dead) continue;
+      detailed++;
+      if (sameDetails(known, detail)) continue;
+      changed++;
+      this.known.set(summary.paneId, detail);
+    }
+    this.lastRefresh = { detailed, changed };
   }
 
   private knownAs({ summary }: ListedPane): boolean {
@@ -308,4 +357,25 @@ export class TmuxServerClient implements TmuxServer {
       // Metrics must never break tmux access.
     }
   }
+}
+
+/** The details a refresh brings; window activity is the list's business. */
+function sameDetails(a: PaneInfo, b: PaneInfo): boolean {
+  return (
+    a.serverPid === b.serverPid &&
+    a.sessionId === b.sessionId &&
+    a.sessionName === b.sessionName &&
+    a.windowId === b.windowId &&
+    a.windowIndex === b.windowIndex &&
+    a.windowName === b.windowName &&
+    a.paneIndex === b.paneIndex &&
+    a.panePid === b.panePid &&
+    a.currentCommand === b.currentCommand &&
+    a.deadStatus === b.deadStatus &&
+    a.deadSignal === b.deadSignal &&
+    a.width === b.width &&
+    a.height === b.height &&
+    a.title === b.title &&
+    a.active === b.active
+  );
 }

@@ -64,6 +64,8 @@ export interface TmuxServer {
   listPanes(): Promise<PaneInfo[]>;
   /** Visible text of each pane (capture-pane -p -J), pipelined; panes that failed are absent from the map. */
   capturePanes(paneIds: string[]): Promise<Map<string, string>>;
+  /** Upkeep between cycles: re-reads details that lists leave out (see TmuxServerClient.refreshQuiet). */
+  refreshQuiet?(): Promise<void>;
   status(): TmuxServerStatus;
   poolStats(): PoolStats | null;
   setStrategy(strategy: Strategy): void;

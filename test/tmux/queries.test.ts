@@ -71,4 +71,11 @@ test('the selection is built from digits only, and every query has its own separ
   assert.throws(() => paneListQuery({ activeSince: -1, idSuffix: '0' }));
   assert.throws(() => paneListQuery({ activeSince: 1, idSuffix: '*' }));
   assert.throws(() => paneListQuery({ activeSince: 1.5, idSuffix: '0' }));
+  assert.throws(() => paneListQuery({}), /activeSince or idSuffix/);
+  const active = toControlLine(paneListQuery({ activeSince: 1700000000 }).command);
+  assert.match(active, /#\{\?#\{e\|>=:#\{window_activity\},1700000000\},/);
+  assert.doesNotMatch(active, /#\{m:|#\{\|\|:/);
+  const bucket = toControlLine(paneListQuery({ idSuffix: '3' }).command);
+  assert.match(bucket, /#\{\?#\{m:\*3,#\{pane_id\}\},/);
+  assert.doesNotMatch(bucket, /window_activity\},\d/);
 });

@@ -239,27 +239,50 @@ async function quietWindows(h: Awaited<ReturnType<typeof privateTmux>>, session:
   await sleep(2100); // window activity is kept in whole seconds; lists allow one second of margin
 }
 
-test('through the pool, quiet lists ask few panes in full, yet every pane is asked within ten lists', async (t) => {
+test('through the pool, quiet lists ask no quiet pane in full; ten refreshes between lists ask each pane once', async (t) => {
   const h = await privateTmux(t);
   await quietWindows(h, 'quiet', 12);
   const server = pooled(h);
   assert.equal((await server.listPanes()).length, 12);
   assert.equal(server.lastList?.everything, true, 'the first list asks everything');
-  // New titles change nothing tmux notifies about and print nothing: only the refresh buckets bring them.
+  // New titles change nothing tmux notifies about and print nothing: only the refreshes bring them.
   const ids = await lines(h, 'list-panes', '-a', '-F', '#{pane_id}');
   for (const id of ids) await h.tmux('select-pane', '-t', id, '-T', `title of ${id}`);
   const detailed: number[] = [];
+  const refreshed: number[] = [];
   let panes: PaneInfo[] = [];
   for (let i = 0; i < 10; i++) {
     panes = await server.listPanes();
     detailed.push(server.lastList!.detailed);
+    await server.refreshQuiet();
+    refreshed.push(server.lastRefresh!.detailed);
   }
-  assert.ok(detailed.every((n) => n <= 2), `quiet lists asked ${detailed.join(', ')} of 12 panes in full`);
+  assert.deepEqual(detailed, Array(10).fill(0), 'quiet lists ask no pane in full');
+  assert.equal(refreshed.reduce((a, b) => a + b, 0), 12, `the refreshes asked ${refreshed.join(', ')}: each pane once`);
+  panes = await server.listPanes();
   assert.deepEqual(
     panes.map((p) => p.title).sort(),
     ids.map((id) => `title of ${id}`).sort(),
-    'every pane was asked in full within ten lists',
+    'the list after the tenth refresh hands out every new title',
   );
+  await h.finish();
+});
+
+test('a list asked during a refresh waits for it and hands out what it found; exec servers need no refresh', async (t) => {
+  const h = await privateTmux(t);
+  await quietWindows(h, 'quiet', 10);
+  const server = pooled(h);
+  await server.listPanes();
+  const ids = await lines(h, 'list-panes', '-a', '-F', '#{pane_id}');
+  for (const id of ids) await h.tmux('select-pane', '-t', id, '-T', 'retitled');
+  // Pane numbers 0-9 in a row cover every last digit: whichever bucket this refresh asks holds a pane.
+  const [, listed] = await Promise.all([server.refreshQuiet(), server.listPanes()]);
+  assert.equal(server.lastRefresh?.changed, 1);
+  assert.equal(listed.filter((p) => p.title === 'retitled').length, 1, 'the list came after the refresh');
+  const exec = h.track(new TmuxServerClient({ socket: h.socket, strategy: 'exec' }));
+  await exec.listPanes();
+  await exec.refreshQuiet();
+  assert.equal(exec.lastRefresh, null, 'exec lists ask everything: nothing to refresh');
   await h.finish();
 });
 
