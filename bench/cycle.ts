@@ -1,6 +1,7 @@
 // npm run bench -- cycle --agents N --store memory|redis [--strategy pool|exec] [--cycles K] [--json]
 // A private tmux server with N panes behaving like agents (a tenth printing, the rest still), the real loop
-// and the real store, one cycle per second. The same run repeats with the capture cache off as a baseline.
+// and the real store, one cycle per second after ten warm-up cycles. The same run repeats with the capture cache
+// off as a baseline.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +30,17 @@ async function buildFleet(tmux: PrivateTmux, n: number): Promise<void> {
   await tmux.tmux('source-file', file);
   const panes = (await tmux.tmux('list-panes', '-s', '-t', 'bench', '-F', '#{pane_id}')).trim().split('\n');
   if (panes.length !== n) throw new Error(`built ${panes.length} panes, wanted ${n}`);
+}
+
+const WARMUP_CYCLES = 10;
+
+/** Runs `fn`, then sleeps out the rest of a one-second tick like the loop does; resolves with fn's duration (ms). */
+async function paced(fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  const took = performance.now() - started;
+  await sleep(Math.max(0, 1000 - took));
+  return took;
 }
 
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
@@ -70,22 +82,20 @@ async function measure(
   const app = await buildApp(config, { startLoop: false, logger: false });
   await app.ready();
   try {
-    for (let i = 0; i < 3; i++) await app.poller.runNow(); // connect, first captures, first writes
+    // Warm-up at the loop's pace: connect, first captures and writes, and the fleet's first seconds (a young
+    // process's command line is read again at each check until it is 5 s old).
+    for (let i = 0; i < WARMUP_CYCLES; i++) await paced(() => app.poller.runNow());
     const stats: CycleStats[] = [];
     const durations: number[] = [];
     const tmuxPid = Number((await tmux.tmux('display-message', '-p', '#{pid}')).trim());
-    let monitorCpu = 0;
+    // CPU over the whole window, so work done between cycles (refreshes of quiet panes) counts too.
+    const monitorCpuBefore = process.cpuUsage();
     const tmuxCpuBefore = processCpuMs(tmuxPid);
     for (let i = 0; i < cycles; i++) {
-      const started = performance.now();
-      const cpu = process.cpuUsage();
-      stats.push(await app.poller.runNow());
-      const took = performance.now() - started;
-      const used = process.cpuUsage(cpu);
-      monitorCpu += (used.user + used.system) / 1000;
-      durations.push(took);
-      await sleep(Math.max(0, 1000 - took));
+      durations.push(await paced(async () => void stats.push(await app.poller.runNow())));
     }
+    const used = process.cpuUsage(monitorCpuBefore);
+    const monitorCpu = (used.user + used.system) / 1000;
     const tmuxCpu = processCpuMs(tmuxPid) - tmuxCpuBefore;
     durations.sort((a, b) => a - b);
     const ms = (v: number) => Math.round(v * 10) / 10;
@@ -117,7 +127,7 @@ export async function runCycleBench(argv: string[]): Promise<void> {
       agents: { type: 'string', default: '1000' },
       store: { type: 'string', default: 'memory' },
       strategy: { type: 'string', default: 'pool' },
-      cycles: { type: 'string', default: '30' },
+      cycles: { type: 'string', default: '60' },
       json: { type: 'boolean', default: false },
     },
   });

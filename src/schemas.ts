@@ -69,6 +69,10 @@ export const CycleStatsSchema = z
     panes: z.number().int(),
     captured: z.number().int().describe('Panes captured this cycle'),
     captureCacheHits: z.number().int().describe('Panes skipped because tmux reported no change'),
+    capturesAfter: z
+      .number()
+      .int()
+      .describe('Panes past the capture max age with no change reported: captured after the cycle, off its critical path'),
     written: z.number().int().describe('Observations written to the store'),
     changed: z.number().int().describe('Agents whose version moved'),
     removed: z.number().int().describe('Agents whose pane vanished'),

@@ -12,6 +12,12 @@ interface Entry {
   expiresAt: number; // epoch ms: captured again from then on even when nothing moved
 }
 
+/**
+ * What a pane needs: nothing (`fresh`), a capture now because something moved or the last capture cannot be
+ * trusted (`changed`), or a capture some time soon because the last one passed the max age (`expired`).
+ */
+export type CaptureNeed = 'fresh' | 'changed' | 'expired';
+
 export class CaptureCache {
   private readonly entries = new Map<string, Entry>();
   hits = 0;
@@ -23,20 +29,21 @@ export class CaptureCache {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** True when the pane must be captured again; counts the lookup as a hit or a miss. */
-  needsCapture(id: string, pane: PaneInfo, now: number): boolean {
+  /** Whether and how soon the pane must be captured again; counts the lookup as a hit (fresh) or a miss. */
+  check(id: string, pane: PaneInfo, now: number): CaptureNeed {
     const e = this.entries.get(id);
-    const fresh =
+    const unmoved =
       e !== undefined &&
       e.activity === pane.windowActivity &&
       e.width === pane.width &&
       e.height === pane.height &&
       e.dead === pane.dead &&
-      Math.floor(e.capturedAt / 1000) > pane.windowActivity &&
-      now < e.expiresAt;
-    if (fresh) this.hits++;
+      Math.floor(e.capturedAt / 1000) > pane.windowActivity;
+    // A max age of 0 turns the cache off: every pane is captured in every cycle.
+    const need: CaptureNeed = !unmoved || this.maxAgeMs === 0 ? 'changed' : now < e.expiresAt ? 'fresh' : 'expired';
+    if (need === 'fresh') this.hits++;
     else this.misses++;
-    return !fresh;
+    return need;
   }
 
   /**

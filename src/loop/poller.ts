@@ -16,6 +16,8 @@ export interface CycleStats {
   panes: number;
   captured: number;
   captureCacheHits: number;
+  /** Panes past the capture max age with nothing moved: captured after the cycle, their news in the next one. */
+  capturesAfter: number;
   written: number;
   changed: number;
   removed: number;
@@ -169,6 +171,7 @@ export class Poller {
     const t0 = performance.now();
     const errors: string[] = [];
     const servers = this.opts.servers();
+    await this.upkeep; // the last cycle's upkeep (only still running when cycles come back to back)
 
     const listed = await Promise.all(
       servers.map(async (server) => {
@@ -190,6 +193,7 @@ export class Poller {
     let captureMs = 0;
     let classifyMs = 0;
     const observed: Array<{ id: string; pane: PaneInfo }> = [];
+    const expired: Array<{ server: TmuxServer; panes: Array<{ id: string; pane: PaneInfo }> }> = [];
     const classifier = this.opts.classifier();
     const out: CycleOutput = { writes: [], pending: [], errors };
     const classifyAll = (panes: Array<{ id: string; pane: PaneInfo }>) => {
@@ -203,16 +207,21 @@ export class Poller {
         if (ok) answered.add(server.socket);
         const wanted: Array<{ id: string; pane: PaneInfo }> = [];
         const quiet: Array<{ id: string; pane: PaneInfo }> = [];
+        const due: Array<{ id: string; pane: PaneInfo }> = [];
         for (const pane of panes) {
           const id = agentId(this.opts.monitor, pane);
           seen.add(id);
           observed.push({ id, pane });
-          if (this.captureCache.needsCapture(id, pane, now)) wanted.push({ id, pane });
-          else {
-            hits++;
-            quiet.push({ id, pane });
+          const need = this.captureCache.check(id, pane, now);
+          if (need === 'changed') {
+            wanted.push({ id, pane });
+            continue;
           }
+          if (need === 'fresh') hits++;
+          else due.push({ id, pane });
+          quiet.push({ id, pane });
         }
+        if (due.length > 0) expired.push({ server, panes: due });
         if (wanted.length === 0) {
           classifyAll(quiet);
           return;
@@ -285,6 +294,7 @@ export class Poller {
       panes: observed.length,
       captured,
       captureCacheHits: hits,
+      capturesAfter: expired.reduce((n, e) => n + e.panes.length, 0),
       written,
       changed,
       removed: gone.length,
@@ -296,21 +306,24 @@ export class Poller {
     if (stats.ok) this.lastSuccessAt = Date.now();
     else this.opts.log?.warn({ errors }, 'poll cycle had errors');
     this.opts.onCycle?.(stats);
-    this.afterCycle(servers);
+    this.afterCycle(servers, expired);
     return stats;
   }
 
   /**
-   * Work that keeps the next cycles right but need not delay this one: each server re-reads the details its
-   * lists leave out. It runs while the loop waits for the next tick; the next list waits for it.
+   * Safety nets that keep the next cycles right but need not delay this one: each server re-reads the details its
+   * lists leave out, and panes past the capture max age, where nothing moved, are captured again (a change found
+   * there is classified and written by the next cycle). It runs while the loop waits for the next tick; the next
+   * cycle waits for it.
    */
-  private afterCycle(servers: TmuxServer[]): void {
-    const refreshes = servers.flatMap((s) => (s.refreshQuiet ? [s.refreshQuiet()] : []));
+  private afterCycle(servers: TmuxServer[], expired: Array<{ server: TmuxServer; panes: Array<{ id: string; pane: PaneInfo }> }>): void {
+    const refreshes: Array<Promise<unknown>> = servers.flatMap((s) => (s.refreshQuiet ? [s.refreshQuiet()] : []));
+    for (const { server, panes } of expired) refreshes.push(this.captureExpired(server, panes));
     if (refreshes.length === 0) return;
     const upkeep: Promise<void> = Promise.all(refreshes)
       .then(
         () => undefined,
-        (err: Error) => this.opts.log?.warn({ err: err.message }, 'refreshing quiet panes failed'),
+        (err: Error) => this.opts.log?.warn({ err: err.message }, 'upkeep between cycles failed'),
       )
       .finally(() => {
         if (this.upkeep === upkeep) this.upkeep = null;
@@ -344,6 +357,17 @@ export class Poller {
       out.pending.push({ t, written });
     } else {
       t.written = written; // new objects, same content: next cycle takes the short way again
+    }
+  }
+
+  private async captureExpired(server: TmuxServer, panes: Array<{ id: string; pane: PaneInfo }>): Promise<void> {
+    const capturedAt = Date.now(); // before the request, as in the cycle
+    const screens = await server.capturePanes(panes.map((p) => p.pane.paneId));
+    for (const { id, pane } of panes) {
+      const text = screens.get(pane.paneId);
+      if (text === undefined || !this.tracked.has(id)) continue; // gone meanwhile
+      this.captureCache.captured(id, pane, capturedAt);
+      this.rememberScreen(id, pane, text, capturedAt);
     }
   }
 

@@ -48,7 +48,16 @@ export async function buildTestApp(
 export async function cycle(app: FastifyInstance, headers: Record<string, string> = {}) {
   const res = await app.inject({ method: 'POST', url: '/v1/monitor/cycle', headers });
   assert.equal(res.statusCode, 200, res.body);
-  return res.json() as { ok: boolean; panes: number; captured: number; captureCacheHits: number; changed: number; removed: number; errors: string[] };
+  return res.json() as {
+    ok: boolean;
+    panes: number;
+    captured: number;
+    captureCacheHits: number;
+    capturesAfter: number;
+    changed: number;
+    removed: number;
+    errors: string[];
+  };
 }
 
 export async function getJson(app: FastifyInstance, url: string, headers: Record<string, string> = {}) {

@@ -132,6 +132,24 @@ test('a screen that changed is served after the pane is captured again', async (
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+test('a pane past the capture max age is captured after the cycle, and what changed is served by the next one', async (t) => {
+  const { app, fake, id } = await buildTestApp(t, { config: { captureMaxAgeMs: 200 } });
+  fake.setPanes([{ paneId: '%1', windowActivity: pastSecond(120) }, { paneId: '%2', windowActivity: pastSecond(120) }]);
+  fake.setScreen('%1', 'old');
+  await cycle(app);
+  // The screen changes without tmux reporting activity (what the max age is a safety net for).
+  fake.setScreen('%1', 'new');
+  await sleep(250);
+  const stale = await cycle(app);
+  assert.equal(stale.captured, 0, 'nothing moved: the cycle itself captures nothing');
+  assert.equal(stale.capturesAfter, 2, 'both panes are past the max age');
+  assert.equal((await getJson(app, `/v1/agents/${id('%1')}/screen`)).body.text, 'old');
+  const next = await cycle(app); // waits for the captures after the last cycle
+  assert.equal(next.capturesAfter, 0, 'captured after the last cycle: fresh again');
+  assert.equal(fake.capturesOf('%1'), 2);
+  assert.equal((await getJson(app, `/v1/agents/${id('%1')}/screen`)).body.text, 'new');
+});
+
 test('output printed while a capture was in flight is captured next cycle even when the reply came a second later', async (t) => {
   const { app, fake, id } = await buildTestApp(t);
   // Start early in a second, so listing and snapshot both fall in second S.

@@ -43,7 +43,7 @@ function recapturesPerSecond(cache: CaptureCache, panes: PaneInfo[], from: numbe
     const now = T0 + s * 1000;
     let n = 0;
     for (const p of panes) {
-      if (!cache.needsCapture(p.paneId, p, now)) continue;
+      if (cache.check(p.paneId, p, now) === 'fresh') continue;
       n++;
       cache.captured(p.paneId, p, now);
     }
@@ -55,14 +55,14 @@ function recapturesPerSecond(cache: CaptureCache, panes: PaneInfo[], from: numbe
 test('a pane unchanged since a capture in a later second is not captured again until its max age', () => {
   const cache = new CaptureCache(MAX_AGE, () => 0.5);
   const p = pane(1);
-  assert.equal(cache.needsCapture('a', p, T0), true, 'never captured');
+  assert.equal(cache.check('a', p, T0), 'changed', 'never captured');
   cache.captured('a', p, T0);
-  assert.equal(cache.needsCapture('a', p, T0 + 1000), false);
-  assert.equal(cache.needsCapture('a', p, T0 + MAX_AGE * 0.75 - 1), false);
-  assert.equal(cache.needsCapture('a', p, T0 + MAX_AGE * 0.75), true, 'the first expiry is half the max age and a random share of the rest');
+  assert.equal(cache.check('a', p, T0 + 1000), 'fresh');
+  assert.equal(cache.check('a', p, T0 + MAX_AGE * 0.75 - 1), 'fresh');
+  assert.equal(cache.check('a', p, T0 + MAX_AGE * 0.75), 'expired', 'the first expiry is half the max age and a random share of the rest');
   cache.captured('a', p, T0 + 22_500);
-  assert.equal(cache.needsCapture('a', p, T0 + 22_500 + MAX_AGE - 1), false, 'later captures last the whole max age');
-  assert.equal(cache.needsCapture('a', p, T0 + 22_500 + MAX_AGE), true);
+  assert.equal(cache.check('a', p, T0 + 22_500 + MAX_AGE - 1), 'fresh', 'later captures last the whole max age');
+  assert.equal(cache.check('a', p, T0 + 22_500 + MAX_AGE), 'expired');
   assert.deepEqual({ hits: cache.hits, misses: cache.misses }, { hits: 3, misses: 3 });
 });
 
@@ -70,12 +70,13 @@ test('activity, a resize or death after the capture make a pane due at once; so 
   const cache = new CaptureCache(MAX_AGE, () => 0.99);
   const p = pane(1);
   cache.captured('a', p, T0);
-  assert.equal(cache.needsCapture('a', { ...p, windowActivity: p.windowActivity + 1 }, T0 + 1000), true);
-  assert.equal(cache.needsCapture('a', { ...p, width: 81 }, T0 + 1000), true);
-  assert.equal(cache.needsCapture('a', { ...p, dead: true }, T0 + 1000), true);
+  assert.equal(cache.check('a', { ...p, windowActivity: p.windowActivity + 1 }, T0 + 1000), 'changed');
+  assert.equal(cache.check('a', { ...p, width: 81 }, T0 + 1000), 'changed');
+  assert.equal(cache.check('a', { ...p, dead: true }, T0 + 1000), 'changed');
+  assert.equal(cache.check('a', { ...p, windowActivity: p.windowActivity + 1 }, T0 + MAX_AGE), 'changed', 'a change outranks an expiry');
   const sameSecond = pane(2, T0 / 1000);
   cache.captured('b', sameSecond, T0 + 400);
-  assert.equal(cache.needsCapture('b', sameSecond, T0 + 2000), true, 'output may have followed the capture in its second');
+  assert.equal(cache.check('b', sameSecond, T0 + 2000), 'changed', 'output may have followed the capture in its second');
 });
 
 test('a fleet first captured in one cycle is re-captured spread over the max age, not all at once', () => {
@@ -91,8 +92,9 @@ test('a fleet first captured in one cycle is re-captured spread over the max age
   assert.ok(rest.slice(0, 14).every((n) => n === 0), 'none before half the max age');
 });
 
-test('with a max age of 0 every pane is captured every cycle', () => {
+test('with a max age of 0 the cache is off: every pane needs a capture in every cycle', () => {
   const cache = new CaptureCache(0);
   const counts = recapturesPerSecond(cache, [pane(1), pane(2)], 0, 3);
   assert.deepEqual(counts, [2, 2, 2, 2]);
+  assert.equal(cache.check('%1', pane(1), T0 + 10_000), 'changed');
 });
