@@ -165,3 +165,43 @@ test('a pane where nothing moved is written again only when its refresh is due; 
   assert.equal((await store.get(id))?.version, 2, 'a refresh is no new version');
   assert.equal((await p.runNow()).written, 0);
 });
+
+test('quiet panes are written while the captures are in flight; captured panes after their screens land', async () => {
+  const server = new FakeTmuxServer();
+  server.setPanes([
+    { paneId: '%1', windowActivity: pastSecond() },
+    { paneId: '%2', windowActivity: pastSecond() },
+  ]);
+  const store = createMemoryStore();
+  const writes: Array<{ panes: string[]; captureInFlight: boolean }> = [];
+  let captureInFlight = false;
+  const write = store.write.bind(store);
+  store.write = async (obs) => {
+    writes.push({ panes: obs.map((o) => o.paneId).sort(), captureInFlight });
+    return write(obs);
+  };
+  const p = new Poller({
+    monitor: 't',
+    servers: () => [server],
+    store,
+    classifier: () => createGenericClassifier({ idleAfterMs: 5000 }),
+    intervalMs: 1000,
+    captureMaxAgeMs: 60_000,
+    refreshEveryMs: 1000,
+  });
+  await p.runNow();
+  await sleep(1050); // both refreshes are due
+  server.updatePane('%2', { windowActivity: pastSecond(30) }); // %2 printed: it needs a capture, %1 does not
+  server.afterSnapshot = async () => {
+    captureInFlight = true;
+    await sleep(50); // the reply on its way back from tmux
+    captureInFlight = false;
+  };
+  writes.length = 0;
+  const stats = await p.runNow();
+  assert.equal(stats.written, 2);
+  assert.deepEqual(writes, [
+    { panes: ['%1'], captureInFlight: true },
+    { panes: ['%2'], captureInFlight: false },
+  ]);
+});
