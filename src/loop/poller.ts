@@ -306,9 +306,13 @@ export class Poller {
    * cycle waits for it.
    */
   private afterCycle(servers: TmuxServer[], expired: Array<{ server: TmuxServer; panes: Array<{ id: string; pane: PaneInfo }> }>): void {
-    const refreshes: Array<Promise<unknown>> = servers.flatMap((s) => (s.refreshQuiet ? [s.refreshQuiet()] : []));
-    for (const { server, panes } of expired) refreshes.push(this.captureExpired(server, panes));
-    if (refreshes.length === 0) return;
+    // One server's upkeep runs in sequence, so that it needs one pool connection, not a second one each cycle.
+    const dueBy = new Map(expired.map((e) => [e.server, e.panes]));
+    const refreshes = servers.map(async (server) => {
+      await server.refreshQuiet?.();
+      const due = dueBy.get(server);
+      if (due) await this.captureExpired(server, due);
+    });
     const upkeep: Promise<void> = Promise.all(refreshes)
       .then(
         () => undefined,
