@@ -78,7 +78,7 @@ export const CycleStatsSchema = z
     removed: z.number().int().describe('Agents whose pane vanished'),
     phases: z
       .object({ listMs: z.number(), captureMs: z.number(), classifyMs: z.number(), storeMs: z.number() })
-      .describe('Where the cycle spent its time (ms): tmux list, tmux capture, classification (overlaps the capture: quiet panes are classified while captures are in flight), store (from the end of classification; the quiet panes are written during the capture)'),
+      .describe('Where the cycle spent its time (ms): tmux list, tmux capture, classification (overlaps the capture: quiet panes are classified while captures are in flight), store'),
     errors: z.array(z.string()),
   })
   .describe('One poll cycle');

@@ -24,7 +24,7 @@ export interface CycleStats {
   /**
    * Where the time went (ms): tmux list, tmux capture (the slowest server's round trip), classification (its own
    * CPU time; panes that need no capture are classified while captures are in flight, so it overlaps captureMs),
-   * store writes from the end of classification (the quiet panes' writes start during the capture).
+   * store writes.
    */
   phases: { listMs: number; captureMs: number; classifyMs: number; storeMs: number };
   errors: string[];
@@ -196,7 +196,6 @@ export class Poller {
     const expired: Array<{ server: TmuxServer; panes: Array<{ id: string; pane: PaneInfo }> }> = [];
     const classifier = this.opts.classifier();
     const out: CycleOutput = { writes: [], pending: [], errors };
-    const early: Array<Promise<{ written: number; changed: number }>> = [];
     const classifyAll = (panes: Array<{ id: string; pane: PaneInfo }>) => {
       const started = performance.now();
       for (const { id, pane } of panes) this.classifyPane(classifier, id, pane, now, out);
@@ -238,8 +237,6 @@ export class Poller {
         // cores. One turn of the event loop first, so the request is on its way before this blocks.
         await new Promise((resolve) => setImmediate(resolve));
         classifyAll(quiet);
-        // What the quiet panes have to say (mostly TTL refreshes) goes to the store while tmux still captures.
-        early.push(this.store(out.writes.splice(0), out.pending.splice(0), now, errors));
         const result = await capture;
         captureMs = Math.max(captureMs, result.at - captureStarted);
         if ('err' in result) {
@@ -257,10 +254,24 @@ export class Poller {
       }),
     );
 
+    const { writes, pending } = out;
     const t3 = performance.now();
-    const stored = await Promise.all([...early, this.store(out.writes, out.pending, now, errors)]);
-    const written = stored.reduce((n, r) => n + r.written, 0);
-    const changed = stored.reduce((n, r) => n + r.changed, 0);
+    let changed = 0;
+    let written = 0;
+    try {
+      if (writes.length > 0) {
+        const result = await this.opts.store.write(writes);
+        written = writes.length;
+        changed = result.changed.length;
+        for (const { t, written } of pending) {
+          t.written = written;
+          t.writtenAt = now;
+        }
+        for (const tr of result.transitions) this.opts.onTransition?.(tr.from, tr.to);
+      }
+    } catch (err) {
+      errors.push(`store write failed: ${(err as Error).message}`);
+    }
 
     // Panes gone from a server that answered are gone; a server that failed to answer keeps its agents.
     const gone: string[] = [];
@@ -322,28 +333,6 @@ export class Poller {
         if (this.upkeep === upkeep) this.upkeep = null;
       });
     this.upkeep = upkeep;
-  }
-
-  /** Writes observations and remembers them as written; a store that fails is an error of the cycle. */
-  private async store(
-    writes: AgentObservation[],
-    pending: CycleOutput['pending'],
-    now: number,
-    errors: string[],
-  ): Promise<{ written: number; changed: number }> {
-    if (writes.length === 0) return { written: 0, changed: 0 };
-    try {
-      const result = await this.opts.store.write(writes);
-      for (const { t, written } of pending) {
-        t.written = written;
-        t.writtenAt = now;
-      }
-      for (const tr of result.transitions) this.opts.onTransition?.(tr.from, tr.to);
-      return { written: writes.length, changed: result.changed.length };
-    } catch (err) {
-      errors.push(`store write failed: ${(err as Error).message}`);
-      return { written: 0, changed: 0 };
-    }
   }
 
   /** Classifies one pane and queues its observation when it moved or its refresh is due. */
