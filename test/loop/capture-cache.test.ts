@@ -3,31 +3,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CaptureCache } from '../../src/loop/capture-cache.ts';
 import type { PaneInfo } from '../../src/tmux/types.ts';
+import { pane as basePane } from '../detect/helpers.ts';
 
 const T0 = 1_800_000_000_000; // epoch ms, on a second boundary
 const MAX_AGE = 30_000;
 
+/** Pane number n of one server, last active `activitySecond` (epoch seconds). */
 function pane(n: number, activitySecond = T0 / 1000 - 5): PaneInfo {
-  return {
-    socket: '/s',
-    serverPid: 1,
-    sessionId: '$0',
-    sessionName: 's',
-    windowId: `@${n}`,
-    windowIndex: n,
-    windowName: 'w',
-    paneId: `%${n}`,
-    paneIndex: 0,
-    panePid: 100 + n,
-    currentCommand: 'sleep',
-    dead: false,
-    deadStatus: null,
-    windowActivity: activitySecond,
-    width: 80,
-    height: 24,
-    title: '',
-    active: true,
-  };
+  return basePane({ paneId: `%${n}`, windowId: `@${n}`, windowIndex: n, windowActivity: activitySecond });
 }
 
 /** A deterministic stand-in for Math.random: 0, 1/n, 2/n, … */
