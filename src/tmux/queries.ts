@@ -38,6 +38,17 @@ export function paneListQuery(selection: PaneSelection | null): PaneListQuery {
   return { command: command('list-panes', flags('a'), format(paneRecord(separator, selection))), separator };
 }
 
+/**
+ * The full records of the panes whose number ends in `idSuffix`, and an empty line for every other pane: the
+ * refresh between cycles wants only those, and a summary of every pane would cost tmux its fields for nothing.
+ * Parse with `{ blankLines: true }`.
+ */
+export function paneBucketQuery(idSuffix: string): PaneListQuery {
+  const separator = randomBytes(6).toString('hex');
+  const record = TrustedFormat.forSelectedPanes({ idSuffix }, paneRecord(separator, null));
+  return { command: command('list-panes', flags('a'), format(record)), separator };
+}
+
 /** The full record of one pane, for a pane a list left out that must be known now. */
 export function paneDetailQuery(paneId: string): PaneListQuery {
   const separator = randomBytes(6).toString('hex');
@@ -111,9 +122,10 @@ function parseDetail(summary: PaneSummary, numbers: string, texts: string[], soc
  * Parses the output of paneListQuery() or paneDetailQuery(); `output` is the reply's lines joined with "\n".
  * Split at the separator it reads: summary lines, then per detailed pane its numbers and four texts, then the
  * line break and more summary lines. The last summary line before a detail belongs to that detail. A text may be
- * anything, even "\n", but it sits at a known position, so it is never taken for a record's end.
+ * anything, even "\n", but it sits at a known position, so it is never taken for a record's end. Blank lines are
+ * malformed, except with `blankLines` (the output of paneBucketQuery).
  */
-export function parsePaneList(output: string, separator: string, socket: string): ListedPane[] {
+export function parsePaneList(output: string, separator: string, socket: string, opts: { blankLines?: boolean } = {}): ListedPane[] {
   if (output.trim() === '') return [];
   const parts = output.split(separator);
   const details = (parts.length - 1) / 6;
@@ -126,7 +138,8 @@ export function parsePaneList(output: string, separator: string, socket: string)
       if (!summaries.startsWith('\n')) throw new PaneListParseError('unexpected text after a detailed pane record');
       summaries = summaries.slice(1);
     }
-    const lines = summaries === '' ? [] : summaries.split('\n');
+    let lines = summaries === '' ? [] : summaries.split('\n');
+    if (opts.blankLines) lines = lines.filter((line) => line !== ''); // the panes paneBucketQuery left out
     const detailed = d < details ? lines.pop() : undefined;
     if (d < details && detailed === undefined) throw new PaneListParseError('pane details without a summary');
     for (const line of lines) panes.push({ summary: parseSummary(line), detail: null });

@@ -7,6 +7,7 @@ import { ControlPool, type ControlPoolOptions } from './pool.ts';
 import type { PaneSelection } from './command.ts';
 import {
   captureCommand,
+  paneBucketQuery,
   paneDetailQuery,
   paneListQuery,
   paneText,
@@ -19,7 +20,7 @@ import type { PaneInfo, PoolStats, Strategy, TmuxObserver, TmuxServer, TmuxServe
 /**
  * A quiet pane's full details (names, size, current command) are asked once per this many refreshes between
  * cycles: each asks the panes whose number ends in one digit, so none pays for all (at 1000 panes a full list costs
- * tmux 45-70 ms, a summary list with the active panes in full ~15-20 ms, one bucket in full ~6 ms more).
+ * tmux 45-70 ms, a summary list with the active panes in full ~15-20 ms, a list of one bucket's panes ~16 ms).
  */
 const DETAIL_BUCKETS = 10;
 /** Panes a list left out but must know now are asked one by one up to this many; beyond, the list asks everything. */
@@ -156,11 +157,10 @@ export class TmuxServerClient implements TmuxServer {
     const pool = this.pool;
     const mark = this.knownMark;
     this.bucket = (this.bucket + 1) % DETAIL_BUCKETS;
-    const selection: PaneSelection = { idSuffix: String(this.bucket) };
     const run = pool.use(async (client) => {
-      const query = paneListQuery(selection);
+      const query = paneBucketQuery(String(this.bucket));
       const reply = await client.run(query.command);
-      return reply.ok ? parsePaneList(reply.lines.join('\n'), query.separator, this.socket) : [];
+      return reply.ok ? parsePaneList(reply.lines.join('\n'), query.separator, this.socket, { blankLines: true }) : [];
     });
     this.refreshing = run.then(
       (listed) => this.mergeRefresh(listed, mark),

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toControlLine } from '../../src/tmux/command.ts';
-import { PaneListParseError, paneDetailQuery, paneListQuery, parsePaneList } from '../../src/tmux/queries.ts';
+import { PaneListParseError, paneBucketQuery, paneDetailQuery, paneListQuery, parsePaneList } from '../../src/tmux/queries.ts';
 
 const SEP = 'a1b2c3d4e5f6';
 const numbers = (pane: number) => `4242 $1 @${pane} ${pane} 0 ${1000 + pane}  120 40 1 `;
@@ -78,4 +78,21 @@ test('the selection is built from digits only, and every query has its own separ
   const bucket = toControlLine(paneListQuery({ idSuffix: '3' }).command);
   assert.match(bucket, /#\{\?#\{m:\*3,#\{pane_id\}\},/);
   assert.doesNotMatch(bucket, /window_activity\},\d/);
+});
+
+test('a bucket list prints only the selected panes, one blank line for each other; blank lines are accepted only there', () => {
+  const line = toControlLine(paneBucketQuery('3').command);
+  assert.match(line, /^list-panes -a -F '#\{\?#\{m:\*3,#\{pane_id\}\},#\{pane_id\} /, 'the whole record sits inside the condition');
+  assert.doesNotMatch(line, /window_activity\},\d/);
+  const out = ['', detailed(3, ['s', 'w\n', 't', 'c']), '', '', detailed(13, ['s', 'w', '', 'c']), '', ''].join('\n');
+  const panes = parsePaneList(out, SEP, '/s', { blankLines: true });
+  assert.deepEqual(
+    panes.map((p) => [p.summary.paneId, p.detail?.windowName]),
+    [
+      ['%3', 'w\n'],
+      ['%13', 'w'],
+    ],
+  );
+  assert.deepEqual(parsePaneList('\n\n\n', SEP, '/s', { blankLines: true }), [], 'no pane in the bucket');
+  assert.throws(() => parsePaneList(out, SEP, '/s'), PaneListParseError, 'a regular list has no blank lines');
 });
