@@ -192,8 +192,7 @@ export class Poller {
     let hits = 0;
     let captureMs = 0;
     let classifyMs = 0;
-    const observed: Array<{ id: string; pane: PaneInfo }> = [];
-    const expired: Array<{ server: TmuxServer; panes: Array<{ id: string; pane: PaneInfo }> }> = [];
+    const expired = new Map<TmuxServer, Array<{ id: string; pane: PaneInfo }>>();
     const classifier = this.opts.classifier();
     const out: CycleOutput = { writes: [], pending: [], errors };
     const classifyAll = (panes: Array<{ id: string; pane: PaneInfo }>) => {
@@ -211,7 +210,6 @@ export class Poller {
         for (const pane of panes) {
           const id = agentId(this.opts.monitor, pane);
           seen.add(id);
-          observed.push({ id, pane });
           const need = this.captureCache.check(id, pane, now);
           if (need === 'changed') {
             wanted.push({ id, pane });
@@ -221,7 +219,7 @@ export class Poller {
           else due.push({ id, pane });
           quiet.push({ id, pane });
         }
-        if (due.length > 0) expired.push({ server, panes: due });
+        if (due.length > 0) expired.set(server, due);
         if (wanted.length === 0) {
           classifyAll(quiet);
           return;
@@ -291,10 +289,10 @@ export class Poller {
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       ok: errors.length === 0,
-      panes: observed.length,
+      panes: seen.size,
       captured,
       captureCacheHits: hits,
-      capturesAfter: expired.reduce((n, e) => n + e.panes.length, 0),
+      capturesAfter: [...expired.values()].reduce((n, due) => n + due.length, 0),
       written,
       changed,
       removed: gone.length,
@@ -316,12 +314,11 @@ export class Poller {
    * there is classified and written by the next cycle). It runs while the loop waits for the next tick; the next
    * cycle waits for it.
    */
-  private afterCycle(servers: TmuxServer[], expired: Array<{ server: TmuxServer; panes: Array<{ id: string; pane: PaneInfo }> }>): void {
+  private afterCycle(servers: TmuxServer[], expired: Map<TmuxServer, Array<{ id: string; pane: PaneInfo }>>): void {
     // One server's upkeep runs in sequence, so that it needs one pool connection, not a second one each cycle.
-    const dueBy = new Map(expired.map((e) => [e.server, e.panes]));
     const refreshes = servers.map(async (server) => {
       await server.refreshQuiet?.();
-      const due = dueBy.get(server);
+      const due = expired.get(server);
       if (due) await this.captureExpired(server, due);
     });
     const upkeep: Promise<void> = Promise.all(refreshes)
