@@ -73,7 +73,11 @@ export const CycleStatsSchema = z
       .number()
       .int()
       .describe('Panes past the capture max age with no change reported: captured after the cycle, off its critical path'),
-    written: z.number().int().describe('Observations written to the store'),
+    written: z.number().int().describe('Observations written to the store in the cycle (those that changed something)'),
+    refreshesAfter: z
+      .number()
+      .int()
+      .describe('Unchanged agents whose store TTL and observedAt were due for renewal: written after the cycle'),
     changed: z.number().int().describe('Agents whose version moved'),
     removed: z.number().int().describe('Agents whose pane vanished'),
     phases: z

@@ -19,6 +19,8 @@ export interface CycleStats {
   /** Panes past the capture max age with nothing moved: captured after the cycle, their news in the next one. */
   capturesAfter: number;
   written: number;
+  /** Unchanged agents whose TTL refresh came due: written after the cycle, as they tell readers nothing new. */
+  refreshesAfter: number;
   changed: number;
   removed: number;
   /**
@@ -72,10 +74,17 @@ interface Written {
   fingerprint: string;
 }
 
-/** What classifying a cycle's panes produces: the observations to write and what to remember once written. */
+/** An observation to write, and what its pane remembers once it is written. */
+interface PendingWrite {
+  observation: AgentObservation;
+  t: Tracked;
+  written: Written;
+}
+
+/** What classifying a cycle's panes produces: what moved (written in the cycle) and the refreshes that came due. */
 interface CycleOutput {
-  writes: AgentObservation[];
-  pending: Array<{ t: Tracked; written: Written }>;
+  changes: PendingWrite[];
+  refreshes: PendingWrite[];
   errors: string[];
 }
 
@@ -194,7 +203,7 @@ export class Poller {
     let classifyMs = 0;
     const expired = new Map<TmuxServer, Array<{ id: string; pane: PaneInfo }>>();
     const classifier = this.opts.classifier();
-    const out: CycleOutput = { writes: [], pending: [], errors };
+    const out: CycleOutput = { changes: [], refreshes: [], errors };
     const classifyAll = (panes: Array<{ id: string; pane: PaneInfo }>) => {
       const started = performance.now();
       for (const { id, pane } of panes) this.classifyPane(classifier, id, pane, now, out);
@@ -252,21 +261,12 @@ export class Poller {
       }),
     );
 
-    const { writes, pending } = out;
     const t3 = performance.now();
     let changed = 0;
     let written = 0;
     try {
-      if (writes.length > 0) {
-        const result = await this.opts.store.write(writes);
-        written = writes.length;
-        changed = result.changed.length;
-        for (const { t, written } of pending) {
-          t.written = written;
-          t.writtenAt = now;
-        }
-        for (const tr of result.transitions) this.opts.onTransition?.(tr.from, tr.to);
-      }
+      changed = await this.write(out.changes, now);
+      written = out.changes.length;
     } catch (err) {
       errors.push(`store write failed: ${(err as Error).message}`);
     }
@@ -294,6 +294,7 @@ export class Poller {
       captureCacheHits: hits,
       capturesAfter: [...expired.values()].reduce((n, due) => n + due.length, 0),
       written,
+      refreshesAfter: out.refreshes.length,
       changed,
       removed: gone.length,
       phases: { listMs: ms(t1 - t0), captureMs: ms(captureMs), classifyMs: ms(classifyMs), storeMs: ms(performance.now() - t3) },
@@ -304,24 +305,45 @@ export class Poller {
     if (stats.ok) this.lastSuccessAt = Date.now();
     else this.opts.log?.warn({ errors }, 'poll cycle had errors');
     this.opts.onCycle?.(stats);
-    this.afterCycle(servers, expired);
+    this.afterCycle(servers, expired, out.refreshes, now);
     return stats;
   }
 
+  /** Writes `pending` (observed at `now`) and remembers it as written; resolves with how many changed the store. */
+  private async write(pending: PendingWrite[], now: number): Promise<number> {
+    if (pending.length === 0) return 0;
+    const result = await this.opts.store.write(pending.map((p) => p.observation));
+    for (const { t, written } of pending) {
+      t.written = written;
+      t.writtenAt = now;
+    }
+    for (const tr of result.transitions) this.opts.onTransition?.(tr.from, tr.to);
+    return result.changed.length;
+  }
+
   /**
-   * Safety nets that keep the next cycles right but need not delay this one: each server re-reads the details its
-   * lists leave out, and panes past the capture max age, where nothing moved, are captured again (a change found
-   * there is classified and written by the next cycle). It runs while the loop waits for the next tick; the next
-   * cycle waits for it.
+   * Work that keeps the next cycles right but need not delay this one: each server re-reads the details its lists
+   * leave out, panes past the capture max age, where nothing moved, are captured again (a change found there is
+   * classified and written by the next cycle), and unchanged agents whose refresh came due get their TTL and
+   * observedAt renewed (a refresh that fails is due again next cycle). It runs while the loop waits for the next
+   * tick; the next cycle waits for it.
    */
-  private afterCycle(servers: TmuxServer[], expired: Map<TmuxServer, Array<{ id: string; pane: PaneInfo }>>): void {
+  private afterCycle(
+    servers: TmuxServer[],
+    expired: Map<TmuxServer, Array<{ id: string; pane: PaneInfo }>>,
+    refreshes: PendingWrite[],
+    now: number,
+  ): void {
     // One server's upkeep runs in sequence, so that it needs one pool connection, not a second one each cycle.
-    const refreshes = servers.map(async (server) => {
+    const tmuxUpkeep = servers.map(async (server) => {
       await server.refreshQuiet?.();
       const due = expired.get(server);
       if (due) await this.captureExpired(server, due);
     });
-    const upkeep: Promise<void> = Promise.all(refreshes)
+    const renewed = this.write(refreshes, now).catch((err: Error) => {
+      this.opts.log?.warn({ err: err.message }, 'store refresh after the cycle failed');
+    });
+    const upkeep: Promise<void> = Promise.all([...tmuxUpkeep, renewed])
       .then(
         () => undefined,
         (err: Error) => this.opts.log?.warn({ err: err.message }, 'upkeep between cycles failed'),
@@ -353,9 +375,10 @@ export class Poller {
     const observation = toObservation(this.opts.monitor, id, pane, t, classification, hash, now);
     const fingerprint = unmoved ? last.fingerprint : observationFingerprint(observation);
     const written: Written = { classification, screenHash: t.screenHash, pane, contentHash: hash, fingerprint };
-    if (fingerprint !== last?.fingerprint || refreshDue) {
-      out.writes.push(observation);
-      out.pending.push({ t, written });
+    if (fingerprint !== last?.fingerprint) {
+      out.changes.push({ observation, t, written });
+    } else if (refreshDue) {
+      out.refreshes.push({ observation, t, written });
     } else {
       t.written = written; // new objects, same content: next cycle takes the short way again
     }

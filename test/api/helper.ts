@@ -54,6 +54,7 @@ export async function cycle(app: FastifyInstance, headers: Record<string, string
     captured: number;
     captureCacheHits: number;
     capturesAfter: number;
+    refreshesAfter: number;
     changed: number;
     removed: number;
     errors: string[];

@@ -159,9 +159,50 @@ test('a pane where nothing moved is written again only when its refresh is due; 
   assert.equal((await store.get(id))?.windowName, 'agent');
   assert.equal((await store.get(id))?.version, 2, 'a rename is a new version');
 
+  const observedBefore = (await store.get(id))!.observedAt;
   await sleep(refreshEveryMs + 50);
-  assert.equal((await p.runNow()).written, 1, 'the refresh is due');
+  const due = await p.runNow();
+  assert.equal(due.written, 0, 'a refresh tells readers nothing new: not written in the cycle');
+  assert.equal(due.refreshesAfter, 1, 'the refresh is due');
+  await p.stop(); // waits for the work after the cycle
+  assert.equal(written.length, 3, 'the refresh was written after the cycle');
   assert.equal(written[2]![0]!.screenHash, written[1]![0]!.screenHash);
-  assert.equal((await store.get(id))?.version, 2, 'a refresh is no new version');
-  assert.equal((await p.runNow()).written, 0);
+  const refreshed = (await store.get(id))!;
+  assert.equal(refreshed.version, 2, 'a refresh is no new version');
+  assert.ok(Date.parse(refreshed.observedAt) > Date.parse(observedBefore), 'observedAt renewed');
+  const next = await p.runNow();
+  assert.equal(next.written + next.refreshesAfter, 0, 'refreshed: nothing due again');
+});
+
+test('a refresh that fails after the cycle is due again in the next cycle', async () => {
+  const server = new FakeTmuxServer();
+  server.setPanes([{ paneId: '%1', windowActivity: pastSecond() }]);
+  server.setScreen('%1', '$ ');
+  const same: Classification = { kind: 'shell', state: 'idle', detail: { rule: 'shell.prompt', evidence: '$', confidence: 1 } };
+  const store = createMemoryStore();
+  const write = store.write.bind(store);
+  let failing = false;
+  store.write = async (obs) => {
+    if (failing) throw new Error('store is away');
+    return write(obs);
+  };
+  const warnings: string[] = [];
+  const p = new Poller({
+    monitor: 't',
+    servers: () => [server],
+    store,
+    classifier: () => ({ classify: () => same, forget() {} }),
+    intervalMs: 1000,
+    captureMaxAgeMs: 60_000,
+    refreshEveryMs: 200,
+    log: { warn: (_obj, msg) => void warnings.push(msg) },
+  });
+  await p.runNow();
+  await sleep(250);
+  failing = true;
+  assert.equal((await p.runNow()).refreshesAfter, 1);
+  await p.stop();
+  assert.match(warnings.join('\n'), /refresh after the cycle failed/);
+  failing = false;
+  assert.equal((await p.runNow()).refreshesAfter, 1, 'still due');
 });
