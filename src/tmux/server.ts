@@ -14,6 +14,7 @@ import {
   parsePaneList,
   type ListedPane,
   type PaneListQuery,
+  type PaneOutputFacts,
 } from './queries.ts';
 import type { PaneInfo, PoolStats, Strategy, TmuxObserver, TmuxServer, TmuxServerStatus } from './types.ts';
 
@@ -57,8 +58,11 @@ export class TmuxServerClient implements TmuxServer {
   private lastListAt = 0;
   /** The refresh of quiet panes in flight: the next list waits for it, so its details are in. */
   private refreshing: Promise<void> | null = null;
-  /** What the last list asked: how many panes it listed and how many of them in full (for tests and benches). */
-  lastList: { panes: number; detailed: number; everything: boolean } | null = null;
+  /**
+   * What the last list asked (for tests and benches): how many panes it listed, how many of them in full, and of how
+   * many only what their output changes.
+   */
+  lastList: { panes: number; detailed: number; outputFacts: number; everything: boolean } | null = null;
   /** What the last refreshQuiet() did: how many panes it asked in full and how many of those had changed. */
   lastRefresh: { detailed: number; changed: number } | null = null;
   private state: Omit<TmuxServerStatus, 'socket' | 'strategy'> = {
@@ -81,10 +85,11 @@ export class TmuxServerClient implements TmuxServer {
 
   /**
    * Every pane of every session. Through the pool, a list asks every pane only whether it changed (window
-   * activity, dead) and asks full details only of panes that were active since the previous list, dead, new, or
-   * in this list's refresh bucket; the rest keep the details last seen. Anything that can change details without
-   * activity (a rename, a new or closed window, a layout change) reaches the pool as a notification and makes the
-   * next list ask everything. Exec gets no notifications, so it always asks everything.
+   * activity, dead), asks the panes active since the previous list what output changes (title, command, pid), and
+   * asks full details only of panes that are new or whose dead flag moved; the rest keep the details last seen,
+   * which refreshQuiet() renews between cycles. Anything that changes details without output (a rename, a new or
+   * closed window, a layout change) reaches the pool as a notification and makes the next list ask everything.
+   * Exec gets no notifications, so it always asks everything.
    */
   async listPanes(): Promise<PaneInfo[]> {
     await this.refreshing;
@@ -114,7 +119,7 @@ export class TmuxServerClient implements TmuxServer {
     };
     const mark = pool.structureChanges;
     if (mark === this.knownMark && this.lastListAt > 0) {
-      let listed = await this.listSome(run, this.nextSelection());
+      let listed = await this.listActive(run, this.nextSelection());
       // Panes left out that we do not know as they are (new without printing, or their dead flag moved).
       const missing = listed.filter((p) => p.detail === null && !this.knownAs(p)).map((p) => p.summary.paneId);
       if (missing.length > 0 && missing.length <= MAX_FOLLOW_UPS) listed = await this.followUp(client, listed, missing);
@@ -194,9 +199,9 @@ export class TmuxServerClient implements TmuxServer {
     return pane !== undefined && pane.dead === summary.dead;
   }
 
-  private async listSome(run: (q: PaneListQuery) => Promise<string>, selection: PaneSelection): Promise<ListedPane[]> {
-    const query = paneListQuery(selection);
-    return parsePaneList(await run(query), query.separator, this.socket);
+  private async listActive(run: (q: PaneListQuery) => Promise<string>, selection: PaneSelection): Promise<ListedPane[]> {
+    const query = paneListQuery(selection, 'output');
+    return parsePaneList(await run(query), query.separator, this.socket, { record: query.record });
   }
 
   private async listAll(run: (q: PaneListQuery) => Promise<string>): Promise<ListedPane[]> {
@@ -213,18 +218,21 @@ export class TmuxServerClient implements TmuxServer {
     const known = new Map<string, PaneInfo>();
     const panes: PaneInfo[] = [];
     let detailed = 0;
-    for (const { summary, detail } of listed) {
+    let outputFacts = 0;
+    for (const { summary, detail, output } of listed) {
       if (known.has(summary.paneId)) continue;
       if (detail) detailed++;
+      else if (output) outputFacts++;
       let pane = detail ?? this.known.get(summary.paneId)!;
       // Same object when nothing moved, so callers can tell an unchanged pane by identity.
+      if (!detail && output && !sameOutputFacts(pane, output)) pane = { ...pane, ...output };
       if (pane.windowActivity !== summary.windowActivity) pane = { ...pane, windowActivity: summary.windowActivity };
       known.set(summary.paneId, pane);
       panes.push(pane);
     }
     this.known = known;
     this.knownMark = mark;
-    this.lastList = { panes: panes.length, detailed, everything: detailed === panes.length };
+    this.lastList = { panes: panes.length, detailed, outputFacts, everything: detailed === panes.length };
     return panes;
   }
 
@@ -357,6 +365,10 @@ export class TmuxServerClient implements TmuxServer {
       // Metrics must never break tmux access.
     }
   }
+}
+
+function sameOutputFacts(pane: PaneInfo, facts: PaneOutputFacts): boolean {
+  return pane.panePid === facts.panePid && pane.title === facts.title && pane.currentCommand === facts.currentCommand;
 }
 
 /** The details a refresh brings; window activity is the list's business. */

@@ -268,6 +268,30 @@ test('through the pool, quiet lists ask no quiet pane in full; ten refreshes bet
   await h.finish();
 });
 
+test('through the pool, a list asks an active pane only what its output changes: its title and its command', async (t) => {
+  const h = await privateTmux(t);
+  await quietWindows(h, 'quiet', 4);
+  // Else the exec below renames the window, and the rename (a notification) makes the next list ask everything.
+  await h.tmux('set-option', '-g', 'automatic-rename', 'off');
+  const busy = await h.newSession('busy', 'bash --norc --noprofile');
+  const server = pooled(h);
+  await sleep(2100);
+  await server.listPanes();
+  const before = (await server.listPanes()).find((p) => p.paneId === busy)!;
+  assert.equal(server.lastList?.outputFacts, 0, 'nothing printed: nothing asked');
+  await h.tmux('send-keys', '-t', busy, String.raw`printf '\033]2;agent at work\033\\'; exec sleep 999`, 'Enter');
+  assert.ok(await waitFor(async () => (await h.tmux('display-message', '-p', '-t', busy, '#{pane_current_command}')).trim() === 'sleep', 3000));
+  const after = (await server.listPanes()).find((p) => p.paneId === busy)!;
+  assert.equal(after.title, 'agent at work');
+  assert.equal(after.currentCommand, 'sleep');
+  assert.equal(after.panePid, before.panePid, 'exec keeps the process');
+  assert.equal(after.windowId, before.windowId, 'the rest as last seen in full');
+  assert.equal(server.lastList?.detailed, 0, 'no pane asked in full');
+  assert.ok(server.lastList!.outputFacts >= 1, 'the active pane asked its output facts');
+  assert.equal(server.lastList?.everything, false);
+  await h.finish();
+});
+
 test('a list asked during a refresh waits for it and hands out what it found; exec servers need no refresh', async (t) => {
   const h = await privateTmux(t);
   await quietWindows(h, 'quiet', 10);
@@ -302,6 +326,8 @@ test('through the pool, renames, new windows and splits in a session the pool is
   assert.equal(panes.find((p) => p.windowId === other)?.windowName, 'renamed', 'the window rename is seen');
   // A split makes %layout-change, which only clients attached to that session hear; the new pane prints nothing.
   const split = (await h.tmux('split-window', '-d', '-P', '-F', '#{pane_id}', '-t', other, 'sleep 1000')).trim();
+  // Until the shell tmux starts it with has exec'd sleep, tmux itself reports `bash` as the pane's command.
+  assert.ok(await waitFor(async () => (await h.tmux('display-message', '-p', '-t', split, '#{pane_current_command}')).trim() === 'sleep', 3000));
   panes = await server.listPanes();
   const added = panes.find((p) => p.paneId === split);
   assert.equal(added?.sessionName, 'other2', 'the new pane comes with its details');
