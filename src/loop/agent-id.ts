@@ -10,9 +10,18 @@ export function agentId(monitor: string, pane: Pick<PaneInfo, 'socket' | 'server
   return `${monitor}-${serverTag(pane.socket, pane.serverPid)}-${pane.paneId.replace('%', 'p')}`;
 }
 
-// One hash per tmux server, not per pane per cycle: a handful of servers, thousands of panes.
+// One hash per tmux server, not per pane per cycle: a handful of servers, thousands of panes. A cycle asks for
+// one server's panes in a row, so the last answer is kept at hand (no key string to build per pane).
 const tags = new Map<string, string>();
+let last = { socket: '', serverPid: -1, tag: '' };
 function serverTag(socket: string, serverPid: number): string {
+  if (socket === last.socket && serverPid === last.serverPid) return last.tag;
+  const tag = hashedTag(socket, serverPid);
+  last = { socket, serverPid, tag };
+  return tag;
+}
+
+function hashedTag(socket: string, serverPid: number): string {
   const key = `${socket}\0${serverPid}`;
   let tag = tags.get(key);
   if (tag === undefined) {

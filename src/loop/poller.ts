@@ -90,6 +90,11 @@ interface CycleOutput {
 
 export class Poller {
   private readonly tracked = new Map<string, Tracked>();
+  /**
+   * Agent ids by pane object: a server hands out the same object while nothing about the pane moved, so most
+   * panes, most cycles, get the very string they had (no string built, its hash already known to every Map).
+   */
+  private readonly ids = new WeakMap<PaneInfo, string>();
   readonly captureCache: CaptureCache;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<CycleStats> | null = null;
@@ -217,7 +222,7 @@ export class Poller {
         const quiet: Array<{ id: string; pane: PaneInfo }> = [];
         const due: Array<{ id: string; pane: PaneInfo }> = [];
         for (const pane of panes) {
-          const id = agentId(this.opts.monitor, pane);
+          const id = this.idOf(pane);
           seen.add(id);
           const need = this.captureCache.check(id, pane, now);
           if (need === 'changed') {
@@ -352,6 +357,15 @@ export class Poller {
         if (this.upkeep === upkeep) this.upkeep = null;
       });
     this.upkeep = upkeep;
+  }
+
+  private idOf(pane: PaneInfo): string {
+    let id = this.ids.get(pane);
+    if (id === undefined) {
+      id = agentId(this.opts.monitor, pane);
+      this.ids.set(pane, id);
+    }
+    return id;
   }
 
   /** Classifies one pane and queues its observation when it moved or its refresh is due. */

@@ -102,7 +102,7 @@ export interface PaneOutputFacts {
 export interface ListedPane {
   summary: PaneSummary;
   detail: PaneInfo | null;
-  output?: PaneOutputFacts;
+  output: PaneOutputFacts | null;
 }
 
 function int(value: string, field: string): number {
@@ -117,10 +117,14 @@ function id(value: string, kind: '%' | '@' | '$', field: string): string {
 
 const optionalInt = (value: string, field: string) => (value === '' ? null : int(value, field));
 
+// pane_id, window_activity (empty for a window never active), pane_dead. One match per line: a list of 1000
+// panes is parsed on the cycle's critical path.
+const SUMMARY_LINE = /^(%\d{1,9}) (\d*) ([01]?)$/;
+
 function parseSummary(text: string): PaneSummary {
-  const [paneId, activity, dead, ...rest] = text.split(' ');
-  if (rest.length > 0 || dead === undefined) throw new PaneListParseError(`malformed pane summary: ${JSON.stringify(text.slice(0, 60))}`);
-  return { paneId: id(paneId!, '%', 'pane_id'), windowActivity: activity === '' ? 0 : int(activity!, 'window_activity'), dead: dead === '1' };
+  const m = SUMMARY_LINE.exec(text);
+  if (!m) throw new PaneListParseError(`malformed pane summary: ${JSON.stringify(text.slice(0, 60))}`);
+  return { paneId: m[1]!, windowActivity: m[2] === '' ? 0 : Number(m[2]), dead: m[3] === '1' };
 }
 
 function parseDetail(summary: PaneSummary, numbers: string, texts: string[], socket: string): PaneInfo {
@@ -182,12 +186,12 @@ export function parsePaneList(
     if (opts.blankLines) lines = lines.filter((line) => line !== ''); // the panes paneBucketQuery left out
     const detailed = d < details ? lines.pop() : undefined;
     if (d < details && detailed === undefined) throw new PaneListParseError('pane details without a summary');
-    for (const line of lines) panes.push({ summary: parseSummary(line), detail: null });
+    for (const line of lines) panes.push({ summary: parseSummary(line), detail: null, output: null });
     if (detailed !== undefined) {
       const summary = parseSummary(detailed);
       const at = d * per + 1;
       if (record === 'full') {
-        panes.push({ summary, detail: parseDetail(summary, parts[at]!, parts.slice(at + 1, at + 5), socket) });
+        panes.push({ summary, detail: parseDetail(summary, parts[at]!, parts.slice(at + 1, at + 5), socket), output: null });
       } else {
         const [pid, title, currentCommand] = parts.slice(at, at + 3) as [string, string, string];
         panes.push({ summary, detail: null, output: { panePid: optionalInt(pid, 'pane_pid') ?? 0, title, currentCommand } });
