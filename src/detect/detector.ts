@@ -406,6 +406,9 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
       return trace ? structuredClone(trace) : null;
     },
     reload,
+    prepare() {
+      if (!opts.processes) table.refresh();
+    },
     close() {
       if (debounce) clearTimeout(debounce);
       debounce = null;

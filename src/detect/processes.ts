@@ -158,6 +158,17 @@ export class ProcessTable {
     return this.view(panePid, now);
   }
 
+  /**
+   * Does now what tree() calls would do on their way: the listing of /proc when due, the re-reads of every
+   * process in a tree whose check is due, and the rebuilding of trees that changed. Trees asked for afterwards
+   * (until the next listing or check is due) come back without reads.
+   */
+  refresh(): void {
+    const now = this.clock();
+    if (!this.listed || now - this.listedAt >= LIST_EVERY_MS) this.list(now);
+    for (const root of [...this.views.keys()]) this.view(root, now);
+  }
+
   /** The pane is gone: its tree is no longer asked for. */
   forget(panePid: number): void {
     this.views.delete(panePid);

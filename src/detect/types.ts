@@ -24,6 +24,11 @@ export interface Classifier {
   classify(input: ClassifyInput): Classification;
   /** The pane is gone: drop whatever is remembered about it. */
   forget(id: string): void;
+  /**
+   * Upkeep that classify() would otherwise do on its way (reading /proc for process trees). The loop calls it
+   * while tmux works on a cycle's lists, when this process has nothing else to do.
+   */
+  prepare?(): void;
 }
 
 /** One process of a pane's tree, as /proc shows it (or a test injects it). */

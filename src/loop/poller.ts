@@ -187,7 +187,7 @@ export class Poller {
     const servers = this.opts.servers();
     await this.upkeep; // the last cycle's upkeep (only still running when cycles come back to back)
 
-    const listed = await Promise.all(
+    const listing = Promise.all(
       servers.map(async (server) => {
         try {
           return { server, panes: await server.listPanes(), ok: true };
@@ -197,6 +197,16 @@ export class Poller {
         }
       }),
     );
+    const classifier = this.opts.classifier();
+    // The classifier's upkeep runs while tmux works on the lists: one turn of the event loop first, so the
+    // requests are on their way before this blocks.
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      classifier.prepare?.();
+    } catch (err) {
+      errors.push(`classifier upkeep failed: ${(err as Error).message}`);
+    }
+    const listed = await listing;
 
     const t1 = performance.now();
     const now = Date.now();
@@ -207,7 +217,6 @@ export class Poller {
     let captureMs = 0;
     let classifyMs = 0;
     const expired = new Map<TmuxServer, Array<{ id: string; pane: PaneInfo }>>();
-    const classifier = this.opts.classifier();
     const out: CycleOutput = { changes: [], refreshes: [], errors };
     const classifyAll = (panes: Array<{ id: string; pane: PaneInfo }>) => {
       const started = performance.now();

@@ -153,3 +153,19 @@ test('without children files (no CONFIG_PROC_CHILDREN) a full read finds childre
   const { table } = clocked(proc.dir);
   assert.deepEqual(argvs(table.tree(100, true)), ['-bash', 'node /usr/lib/node_modules/@google/gemini-cli/bundle/gemini.js']);
 });
+
+test('refresh() does ahead of time what tree() would: the listing and due checks, so the trees then need no reads', (t) => {
+  const proc = fakeProc(t);
+  proc.start(100, 1, ['-bash'], 500, 'bash');
+  const { clock, table } = clocked(proc.dir);
+  table.tree(100, true);
+  proc.start(101, 100, ['bash', '-c', 'exec claude'], UPTIME_S); // forked, not yet exec'd
+  clock.now += LIST_EVERY_MS;
+  table.refresh(); // the listing finds the child
+  proc.start(101, 100, ['claude'], UPTIME_S); // it exec'd; its next check is due within a few seconds
+  clock.now += 5 * LIST_EVERY_MS;
+  table.refresh(); // the due check reads the exec, and the listing is due again
+  // With /proc gone, only what refresh() read can answer: a tree() that read would now find nothing.
+  rmSync(proc.dir, { recursive: true, force: true });
+  assert.deepEqual(argvs(table.tree(100, false)), ['-bash', 'claude']);
+});

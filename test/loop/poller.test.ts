@@ -206,3 +206,35 @@ test('a refresh that fails after the cycle is due again in the next cycle', asyn
   failing = false;
   assert.equal((await p.runNow()).refreshesAfter, 1, 'still due');
 });
+
+test("the classifier's upkeep runs while the lists are in flight, and an upkeep that throws is an error, not a crash", async () => {
+  const server = slowServer(50);
+  let listsInFlight = -1;
+  const listPanes = server.listPanes.bind(server);
+  let inFlight = 0;
+  server.listPanes = async () => {
+    inFlight++;
+    try {
+      return await listPanes();
+    } finally {
+      inFlight--;
+    }
+  };
+  const generic = createGenericClassifier({ idleAfterMs: 5000 });
+  let fail = false;
+  const classifier = {
+    classify: generic.classify.bind(generic),
+    forget: generic.forget.bind(generic),
+    prepare() {
+      listsInFlight = inFlight;
+      if (fail) throw new Error('proc is unreadable');
+    },
+  };
+  const p = new Poller({ monitor: 't', servers: () => [server], store: createMemoryStore(), classifier: () => classifier, intervalMs: 1000, captureMaxAgeMs: 10_000, refreshEveryMs: 20_000 });
+  assert.equal((await p.runNow()).ok, true);
+  assert.equal(listsInFlight, 1, 'prepare ran while the list was in flight');
+  fail = true;
+  const stats = await p.runNow();
+  assert.equal(stats.panes, 2, 'the cycle went on');
+  assert.match(stats.errors.join(' '), /classifier upkeep failed: proc is unreadable/);
+});
