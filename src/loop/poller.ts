@@ -348,16 +348,21 @@ export class Poller {
     refreshes: PendingWrite[],
     now: number,
   ): void {
-    // One server's upkeep runs in sequence, so that it needs one pool connection, not a second one each cycle.
-    const tmuxUpkeep = servers.map(async (server) => {
-      await server.refreshQuiet?.();
-      const due = expired.get(server);
-      if (due) await this.captureExpired(server, due);
-    });
-    const renewed = this.write(refreshes, now).catch((err: Error) => {
-      this.opts.log?.warn({ err: err.message }, 'store refresh after the cycle failed');
-    });
-    const upkeep: Promise<void> = Promise.all([...tmuxUpkeep, renewed])
+    const run = () => {
+      // One server's upkeep runs in sequence, so that it needs one pool connection, not a second one each cycle.
+      const tmuxUpkeep = servers.map(async (server) => {
+        await server.refreshQuiet?.();
+        const due = expired.get(server);
+        if (due) await this.captureExpired(server, due);
+      });
+      const renewed = this.write(refreshes, now).catch((err: Error) => {
+        this.opts.log?.warn({ err: err.message }, 'store refresh after the cycle failed');
+      });
+      return Promise.all([...tmuxUpkeep, renewed]);
+    };
+    // From the next turn of the event loop: the cycle's caller gets its stats before upkeep takes the CPU.
+    const upkeep: Promise<void> = new Promise((resolve) => setImmediate(resolve))
+      .then(run)
       .then(
         () => undefined,
         (err: Error) => this.opts.log?.warn({ err: err.message }, 'upkeep between cycles failed'),
