@@ -61,9 +61,12 @@ for i = 0, (#KEYS - 5) / 3 - 1 do
     redis.call('HSET', agent, 'v', version, 'state', state, 'sh', sh, 'since', since, 'chg', chg,
       'obs', seen, 'seq', seq, 'body', ARGV[a + 5])
     redis.call('SET', screen, ARGV[a + 4], 'PX', ttl)
-    redis.call('ZADD', KEYS[2], 0, id)
     redis.call('ZADD', KEYS[3], seq, id)
-    redis.call('ZREM', KEYS[5], id)
+    if moved == 1 then
+      -- A live hash is always in ids and never in the removal log (removal and reaping drop all three at once).
+      redis.call('ZADD', KEYS[2], 0, id)
+      redis.call('ZREM', KEYS[5], id)
+    end
     if moved ~= 0 then
       redis.call('XADD', history, 'MAXLEN', '~', ARGV[2], '*', 'from', prev, 'to', state, 'at', obs,
         'version', version, 'rule', ARGV[a + 8], 'evidence', ARGV[a + 9])

@@ -207,6 +207,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(result.agents.map((r) => r.id), ['a', 'b']);
         assert.deepEqual(result.removed, [], 'the new record supersedes the removal');
         assert.equal((await store.get('a'))?.version, 1);
+        assert.deepEqual((await store.list({}, 10, null)).agents.map((r) => r.id), ['a', 'b'], 'listed again');
+        await store.write([observation('a', { observedAt: T0 + 20, screen: 'changed', screenHash: 'hash-2' })]);
+        const later = await store.since((await store.seq()) - 1, {});
+        assert.deepEqual([later.agents.map((r) => [r.id, r.version]), later.removed], [[['a', 2]], []], 'a later change is a change, no removal');
       }));
 
     test('since older than the removal log answers with a full snapshot', () =>
