@@ -358,15 +358,17 @@ export class Poller {
       const renewed = this.write(refreshes, now).catch((err: Error) => {
         this.opts.log?.warn({ err: err.message }, 'store refresh after the cycle failed');
       });
-      return Promise.all([...tmuxUpkeep, renewed]);
+      // Settled, not all: one server failing must not end the upkeep while the rest (a store write) still runs.
+      return Promise.allSettled([...tmuxUpkeep, renewed]);
     };
     // From the next turn of the event loop: the cycle's caller gets its stats before upkeep takes the CPU.
     const upkeep: Promise<void> = new Promise((resolve) => setImmediate(resolve))
       .then(run)
-      .then(
-        () => undefined,
-        (err: Error) => this.opts.log?.warn({ err: err.message }, 'upkeep between cycles failed'),
-      )
+      .then((results) => {
+        for (const r of results) {
+          if (r.status === 'rejected') this.opts.log?.warn({ err: (r.reason as Error).message }, 'upkeep between cycles failed');
+        }
+      })
       .finally(() => {
         if (this.upkeep === upkeep) this.upkeep = null;
       });

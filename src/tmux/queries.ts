@@ -15,12 +15,14 @@ const NUMBERS = F`#{pid} #{session_id} #{window_id} #{window_index} #{pane_index
 // Free text (names and titles may hold tabs, newlines, `|` or anything else): each between separators.
 const TEXTS = [F`#{session_name}`, F`#{window_name}`, F`#{pane_title}`, F`#{pane_current_command}`];
 /**
- * What a pane's own output can change without tmux notifying us: its title (an escape sequence), the command in
- * front (a job started or ended) and, after respawn-pane, its process. Names, indexes and the set of panes change
- * by commands tmux notifies (see pool.ts), and sizes at worst show with the refresh between cycles. The cycle's
- * list asks active panes only these: 1000 panes with 100 active took tmux ~17 ms instead of ~20 with every field.
+ * What the cycle's list asks active panes: what their own output can change without tmux notifying us (the title,
+ * set by an escape sequence; the command in front, as a job starts or ends; the process, after respawn-pane), and
+ * where they are, which `target` shows (swap-window and swap-pane in another session send no notification we
+ * hear). Names and the set of panes change by commands tmux notifies (see pool.ts); sizes and the rest at worst
+ * show with the refresh between cycles. 1000 panes with 100 active took tmux ~17 ms instead of ~20 with every field.
  */
-const OUTPUT_FACTS = [F`#{pane_pid}`, F`#{pane_title}`, F`#{pane_current_command}`];
+const OUTPUT_NUMBERS = F`#{pane_pid} #{window_index} #{pane_index}`;
+const OUTPUT_TEXTS = [F`#{pane_title}`, F`#{pane_current_command}`];
 
 /** Which record a list gives the panes it selects: every detail, or only what their output can change. */
 export type DetailRecord = 'full' | 'output';
@@ -32,11 +34,11 @@ export interface PaneListQuery {
 }
 
 /** Separators in one selected pane's record, by record kind. */
-const SEPARATORS: Record<DetailRecord, number> = { full: 6, output: OUTPUT_FACTS.length + 1 };
+const SEPARATORS: Record<DetailRecord, number> = { full: 6, output: 4 };
 
 /**
  * A pane's record: its summary line, then for a detailed pane SEP numbers SEP text SEP text SEP text SEP text SEP
- * (`full`) or SEP pid SEP title SEP command SEP (`output`). The summary holds only digits, `%` and spaces, so it
+ * (`full`) or SEP pid window_index pane_index SEP title SEP command SEP (`output`). The summary holds only digits, `%` and spaces, so it
  * needs no separator; the texts do, and the separator is a fresh random hex nonce per query, so pane text cannot
  * forge a field boundary. 48 bits are unguessable and short (tmux pays for every byte: 24 hex digits made a full
  * list take 45 ms instead of 28).
@@ -46,7 +48,7 @@ function paneRecord(separator: string, selection: PaneSelection | null, record: 
   const detail =
     record === 'full'
       ? TrustedFormat.concat(sep, NUMBERS, sep, ...TEXTS.flatMap((t) => [t, sep]))
-      : TrustedFormat.concat(sep, ...OUTPUT_FACTS.flatMap((t) => [t, sep]));
+      : TrustedFormat.concat(sep, OUTPUT_NUMBERS, sep, ...OUTPUT_TEXTS.flatMap((t) => [t, sep]));
   return TrustedFormat.concat(SUMMARY, selection === null ? detail : TrustedFormat.forSelectedPanes(selection, detail));
 }
 
@@ -94,6 +96,8 @@ export interface PaneSummary {
 /** What an `output` record tells of a pane. */
 export interface PaneOutputFacts {
   panePid: number;
+  windowIndex: number;
+  paneIndex: number;
   title: string;
   currentCommand: string;
 }
@@ -155,6 +159,18 @@ function parseDetail(summary: PaneSummary, numbers: string, texts: string[], soc
   };
 }
 
+function parseOutputFacts(numbers: string, title: string, currentCommand: string): PaneOutputFacts {
+  const n = numbers.split(' ');
+  if (n.length !== 3) throw new PaneListParseError(`pane output facts do not have 3 numbers: ${JSON.stringify(numbers.slice(0, 40))}`);
+  return {
+    panePid: optionalInt(n[0]!, 'pane_pid') ?? 0,
+    windowIndex: int(n[1]!, 'window_index'),
+    paneIndex: int(n[2]!, 'pane_index'),
+    title,
+    currentCommand,
+  };
+}
+
 /**
  * Parses the output of paneListQuery(), paneBucketQuery() or paneDetailQuery(); `output` is the reply's lines
  * joined with "\n", `record` the query's. Split at the separator it reads: summary lines, then per detailed pane
@@ -193,8 +209,7 @@ export function parsePaneList(
       if (record === 'full') {
         panes.push({ summary, detail: parseDetail(summary, parts[at]!, parts.slice(at + 1, at + 5), socket), output: null });
       } else {
-        const [pid, title, currentCommand] = parts.slice(at, at + 3) as [string, string, string];
-        panes.push({ summary, detail: null, output: { panePid: optionalInt(pid, 'pane_pid') ?? 0, title, currentCommand } });
+        panes.push({ summary, detail: null, output: parseOutputFacts(parts[at]!, parts[at + 1]!, parts[at + 2]!) });
       }
     }
   }

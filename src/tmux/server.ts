@@ -368,7 +368,13 @@ export class TmuxServerClient implements TmuxServer {
 }
 
 function sameOutputFacts(pane: PaneInfo, facts: PaneOutputFacts): boolean {
-  return pane.panePid === facts.panePid && pane.title === facts.title && pane.currentCommand === facts.currentCommand;
+  return (
+    pane.panePid === facts.panePid &&
+    pane.windowIndex === facts.windowIndex &&
+    pane.paneIndex === facts.paneIndex &&
+    pane.title === facts.title &&
+    pane.currentCommand === facts.currentCommand
+  );
 }
 
 /** The details a refresh brings; window activity is the list's business. */

@@ -207,6 +207,43 @@ test('a refresh that fails after the cycle is due again in the next cycle', asyn
   assert.equal((await p.runNow()).refreshesAfter, 1, 'still due');
 });
 
+test('upkeep that fails for one server still waits for the refresh write, and stop() waits for both', async () => {
+  const server = new FakeTmuxServer();
+  server.setPanes([{ paneId: '%1', windowActivity: pastSecond() }]);
+  server.setScreen('%1', '$ ');
+  Object.assign(server, { refreshQuiet: async () => Promise.reject(new Error('tmux went away')) });
+  const same: Classification = { kind: 'shell', state: 'idle', detail: { rule: 'shell.prompt', evidence: '$', confidence: 1 } };
+  const store = createMemoryStore();
+  const write = store.write.bind(store);
+  let refreshDone = false;
+  store.write = async (obs) => {
+    const result = await write(obs);
+    if (written++ > 0) {
+      await sleep(300); // the refresh write is slow
+      refreshDone = true;
+    }
+    return result;
+  };
+  let written = 0;
+  const warnings: string[] = [];
+  const p = new Poller({
+    monitor: 't',
+    servers: () => [server],
+    store,
+    classifier: () => ({ classify: () => same, forget() {} }),
+    intervalMs: 1000,
+    captureMaxAgeMs: 60_000,
+    refreshEveryMs: 200,
+    log: { warn: (obj, msg) => void warnings.push(`${msg}: ${JSON.stringify(obj)}`) },
+  });
+  await p.runNow();
+  await sleep(250);
+  assert.equal((await p.runNow()).refreshesAfter, 1);
+  await p.stop();
+  assert.equal(refreshDone, true, 'stop() returned only after the refresh write');
+  assert.match(warnings.join('\n'), /upkeep between cycles failed.*tmux went away/);
+});
+
 test("the classifier's upkeep runs while the lists are in flight, and an upkeep that throws is an error, not a crash", async () => {
   const server = slowServer(50);
   let listsInFlight = -1;

@@ -50,22 +50,23 @@ test('a list mixes summary-only and detailed records; texts may hold newlines, t
 });
 
 test("an output list gives the selected panes only pid, title and command, texts as they are", () => {
-  const output = (pane: number, title: string, cmd: string) => `%${pane} 1700000000 0${SEP}${1000 + pane}${SEP}${title}${SEP}${cmd}${SEP}`;
+  const output = (pane: number, title: string, cmd: string) => `%${pane} 1700000000 0${SEP}${1000 + pane} ${pane} 0${SEP}${title}${SEP}${cmd}${SEP}`;
   const out = [summaryOnly(0), output(1, 'a title\n%2 17 0', 'claude'), summaryOnly(2), output(3, '', 'bash')].join('\n');
   const panes = parsePaneList(out, SEP, '/s', { record: 'output' });
   assert.deepEqual(
     panes.map((p) => [p.summary.paneId, p.detail, p.output ?? null]),
     [
       ['%0', null, null],
-      ['%1', null, { panePid: 1001, title: 'a title\n%2 17 0', currentCommand: 'claude' }],
+      ['%1', null, { panePid: 1001, windowIndex: 1, paneIndex: 0, title: 'a title\n%2 17 0', currentCommand: 'claude' }],
       ['%2', null, null],
-      ['%3', null, { panePid: 1003, title: '', currentCommand: 'bash' }],
+      ['%3', null, { panePid: 1003, windowIndex: 3, paneIndex: 0, title: '', currentCommand: 'bash' }],
     ],
   );
   assert.throws(() => parsePaneList(out, SEP, '/s'), PaneListParseError, 'read as full records, the separators do not add up');
   assert.throws(() => parsePaneList(detailed(1, ['s', 'w', 't', 'c']), SEP, '/s', { record: 'output' }), PaneListParseError);
   const line = toControlLine(paneListQuery({ activeSince: 1700000000 }, 'output').command);
-  assert.match(line, /#\{pane_pid\}[0-9a-f]{12}#\{pane_title\}[0-9a-f]{12}#\{pane_current_command\}/);
+  assert.match(line, /#\{pane_pid\} #\{window_index\} #\{pane_index\}[0-9a-f]{12}#\{pane_title\}[0-9a-f]{12}#\{pane_current_command\}/);
+  assert.throws(() => parsePaneList(`%1 17 0${SEP}1001 1${SEP}t${SEP}c${SEP}`, SEP, '/s', { record: 'output' }), PaneListParseError);
   assert.doesNotMatch(line, /session_name|window_name|pane_width/);
 });
 

@@ -292,6 +292,23 @@ test('through the pool, a list asks an active pane only what its output changes:
   await h.finish();
 });
 
+test('through the pool, a printing pane moved by swap-window (no notification) shows its new index at once', async (t) => {
+  const h = await privateTmux(t);
+  await quietWindows(h, 'quiet', 2);
+  const printing = await h.newSession('mover', "while :; do echo tick; sleep 0.2; done");
+  await h.tmux('new-window', '-d', '-t', 'mover:', 'sleep 1000');
+  const server = pooled(h);
+  await server.listPanes();
+  await server.listPanes();
+  assert.equal((await server.listPanes()).find((p) => p.paneId === printing)?.windowIndex, 0);
+  await h.tmux('swap-window', '-d', '-s', 'mover:0', '-t', 'mover:1');
+  assert.equal((await lines(h, 'display-message', '-p', '-t', printing, '#{window_index}'))[0], '1');
+  const moved = (await server.listPanes()).find((p) => p.paneId === printing);
+  assert.equal(moved?.windowIndex, 1);
+  assert.equal(server.lastList?.detailed, 0, 'from its output facts, not a full list');
+  await h.finish();
+});
+
 test('a list asked during a refresh waits for it and hands out what it found; exec servers need no refresh', async (t) => {
   const h = await privateTmux(t);
   await quietWindows(h, 'quiet', 10);
