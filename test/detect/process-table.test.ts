@@ -70,13 +70,19 @@ test('a process started below a pane without its command changing joins the tree
   assert.deepEqual(argvs(table.tree(100, false)), ['-bash', 'node /opt/claude-code/cli.js', 'sh -c wrap', 'codex']);
 });
 
-test('a young process that execs after it was first read is seen as the new program at its next check', (t) => {
+/** A shell pane whose tree was read, then a child forked that has not exec'd yet; the clock is at the next listing. */
+function forkedChild(t: { after(fn: () => void): void }) {
   const proc = fakeProc(t);
   proc.start(100, 1, ['-bash'], 500, 'bash');
   const { clock, table } = clocked(proc.dir);
   table.tree(100, true);
-  proc.start(101, 100, ['bash', '-c', 'exec claude'], UPTIME_S); // forked, not yet exec'd
+  proc.start(101, 100, ['bash', '-c', 'exec claude'], UPTIME_S);
   clock.now += LIST_EVERY_MS;
+  return { proc, clock, table };
+}
+
+test('a young process that execs after it was first read is seen as the new program at its next check', (t) => {
+  const { proc, clock, table } = forkedChild(t);
   assert.deepEqual(argvs(table.tree(100, false)), ['-bash', 'bash -c exec claude']);
 
   proc.start(101, 100, ['claude'], UPTIME_S); // exec: same pid and starttime, new comm and cmdline
@@ -155,12 +161,7 @@ test('without children files (no CONFIG_PROC_CHILDREN) a full read finds childre
 });
 
 test('refresh() does ahead of time what tree() would: the listing and due checks, so the trees then need no reads', (t) => {
-  const proc = fakeProc(t);
-  proc.start(100, 1, ['-bash'], 500, 'bash');
-  const { clock, table } = clocked(proc.dir);
-  table.tree(100, true);
-  proc.start(101, 100, ['bash', '-c', 'exec claude'], UPTIME_S); // forked, not yet exec'd
-  clock.now += LIST_EVERY_MS;
+  const { proc, clock, table } = forkedChild(t);
   table.refresh(); // the listing finds the child
   proc.start(101, 100, ['claude'], UPTIME_S); // it exec'd; its next check is due within a few seconds
   clock.now += 5 * LIST_EVERY_MS;

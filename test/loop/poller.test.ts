@@ -174,11 +174,28 @@ test('a pane where nothing moved is written again only when its refresh is due; 
   assert.equal(next.written + next.refreshesAfter, 0, 'refreshed: nothing due again');
 });
 
-test('a refresh that fails after the cycle is due again in the next cycle', async () => {
+const IDLE: Classification = { kind: 'shell', state: 'idle', detail: { rule: 'shell.prompt', evidence: '$', confidence: 1 } };
+
+/** A poller over one pane whose classification never changes: after its first write, only refreshes come due. */
+function idlePanePoller(store: AgentStore, refreshEveryMs: number) {
   const server = new FakeTmuxServer();
   server.setPanes([{ paneId: '%1', windowActivity: pastSecond() }]);
   server.setScreen('%1', '$ ');
-  const same: Classification = { kind: 'shell', state: 'idle', detail: { rule: 'shell.prompt', evidence: '$', confidence: 1 } };
+  const warnings: string[] = [];
+  const poller = new Poller({
+    monitor: 't',
+    servers: () => [server],
+    store,
+    classifier: () => ({ classify: () => IDLE, forget() {} }),
+    intervalMs: 1000,
+    captureMaxAgeMs: 60_000,
+    refreshEveryMs,
+    log: { warn: (obj, msg) => void warnings.push(`${msg}: ${JSON.stringify(obj)}`) },
+  });
+  return { server, poller, warnings };
+}
+
+test('a refresh that fails after the cycle is due again in the next cycle', async () => {
   const store = createMemoryStore();
   const write = store.write.bind(store);
   let failing = false;
@@ -186,17 +203,7 @@ test('a refresh that fails after the cycle is due again in the next cycle', asyn
     if (failing) throw new Error('store is away');
     return write(obs);
   };
-  const warnings: string[] = [];
-  const p = new Poller({
-    monitor: 't',
-    servers: () => [server],
-    store,
-    classifier: () => ({ classify: () => same, forget() {} }),
-    intervalMs: 1000,
-    captureMaxAgeMs: 60_000,
-    refreshEveryMs: 200,
-    log: { warn: (_obj, msg) => void warnings.push(msg) },
-  });
+  const { poller: p, warnings } = idlePanePoller(store, 200);
   await p.runNow();
   await sleep(250);
   failing = true;
@@ -208,34 +215,20 @@ test('a refresh that fails after the cycle is due again in the next cycle', asyn
 });
 
 test('upkeep that fails for one server still waits for the refresh write, and stop() waits for both', async () => {
-  const server = new FakeTmuxServer();
-  server.setPanes([{ paneId: '%1', windowActivity: pastSecond() }]);
-  server.setScreen('%1', '$ ');
-  Object.assign(server, { refreshQuiet: async () => Promise.reject(new Error('tmux went away')) });
-  const same: Classification = { kind: 'shell', state: 'idle', detail: { rule: 'shell.prompt', evidence: '$', confidence: 1 } };
   const store = createMemoryStore();
   const write = store.write.bind(store);
+  let writes = 0;
   let refreshDone = false;
   store.write = async (obs) => {
     const result = await write(obs);
-    if (written++ > 0) {
+    if (writes++ > 0) {
       await sleep(300); // the refresh write is slow
       refreshDone = true;
     }
     return result;
   };
-  let written = 0;
-  const warnings: string[] = [];
-  const p = new Poller({
-    monitor: 't',
-    servers: () => [server],
-    store,
-    classifier: () => ({ classify: () => same, forget() {} }),
-    intervalMs: 1000,
-    captureMaxAgeMs: 60_000,
-    refreshEveryMs: 200,
-    log: { warn: (obj, msg) => void warnings.push(`${msg}: ${JSON.stringify(obj)}`) },
-  });
+  const { server, poller: p, warnings } = idlePanePoller(store, 200);
+  Object.assign(server, { refreshQuiet: async () => Promise.reject(new Error('tmux went away')) });
   await p.runNow();
   await sleep(250);
   assert.equal((await p.runNow()).refreshesAfter, 1);
