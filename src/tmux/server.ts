@@ -121,12 +121,12 @@ export class TmuxServerClient implements TmuxServer {
     if (mark === this.knownMark && this.lastListAt > 0) {
       let listed = await this.listActive(run, this.nextSelection());
       // Panes left out that we do not know as they are (new without printing, or their dead flag moved).
-      const missing = listed.filter((p) => p.detail === null && !this.knownAs(p)).map((p) => p.summary.paneId);
+      const missing: string[] = [];
+      for (const p of listed) if (p.detail === null && !this.knownAs(p)) missing.push(p.summary.paneId);
       if (missing.length > 0 && missing.length <= MAX_FOLLOW_UPS) listed = await this.followUp(client, listed, missing);
       // Complete only if nothing moved meanwhile and every pane left out is one we know as it is.
-      if (pool.structureChanges === mark && listed.every((p) => p.detail !== null || this.knownAs(p))) {
-        return this.remember(listed, mark);
-      }
+      const complete = missing.length === 0 || listed.every((p) => p.detail !== null || this.knownAs(p));
+      if (pool.structureChanges === mark && complete) return this.remember(listed, mark);
     }
     const markBefore = pool.structureChanges;
     return this.remember(await this.listAll(run), markBefore);
