@@ -2,6 +2,7 @@
 // classifies them, and writes the agents whose observation changed. Cycles never overlap; ticks that come
 // due while a cycle runs are skipped and counted, never queued.
 import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AgentObservation, AgentState } from '../agents/model.ts';
 import type { Classification, Classifier } from '../detect/types.ts';
 import type { AgentStore } from '../store/types.ts';
@@ -200,7 +201,7 @@ export class Poller {
     const classifier = this.opts.classifier();
     // The classifier's upkeep runs while tmux works on the lists: one turn of the event loop first, so the
     // requests are on their way before this blocks.
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     try {
       classifier.prepare?.();
     } catch (err) {
@@ -256,7 +257,7 @@ export class Poller {
         );
         // Panes that need no capture are classified while tmux works on the captures: the two run on different
         // cores. One turn of the event loop first, so the request is on its way before this blocks.
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         classifyAll(quiet);
         const result = await capture;
         captureMs = Math.max(captureMs, result.at - captureStarted);
@@ -267,8 +268,7 @@ export class Poller {
             const text = result.screens.get(pane.paneId);
             if (text === undefined) continue;
             captured++;
-            this.captureCache.captured(id, pane, capturedAt);
-            this.rememberScreen(id, pane, text, capturedAt);
+            this.rememberCapture(id, pane, text, capturedAt);
           }
         }
         classifyAll(wanted);
@@ -362,7 +362,7 @@ export class Poller {
       return Promise.allSettled([...tmuxUpkeep, renewed]);
     };
     // From the next turn of the event loop: the cycle's caller gets its stats before upkeep takes the CPU.
-    const upkeep: Promise<void> = new Promise((resolve) => setImmediate(resolve))
+    const upkeep: Promise<void> = nextTurn()
       .then(run)
       .then((results) => {
         for (const r of results) {
@@ -420,12 +420,13 @@ export class Poller {
     for (const { id, pane } of panes) {
       const text = screens.get(pane.paneId);
       if (text === undefined || !this.tracked.has(id)) continue; // gone meanwhile
-      this.captureCache.captured(id, pane, capturedAt);
-      this.rememberScreen(id, pane, text, capturedAt);
+      this.rememberCapture(id, pane, text, capturedAt);
     }
   }
 
-  private rememberScreen(id: string, pane: PaneInfo, text: string, at: number): void {
+  /** A capture of `pane` taken at `at` (before its request went out): the cache and the pane's screen learn it. */
+  private rememberCapture(id: string, pane: PaneInfo, text: string, at: number): void {
+    this.captureCache.captured(id, pane, at);
     const hash = createHash('sha1').update(text).digest('base64url');
     const t = this.tracked.get(id);
     if (!t) {
@@ -479,7 +480,10 @@ function toObservation(
   };
 }
 
-/** The pane fields contentHash covers: a change to any of them is a new observation. */
+/**
+ * The pane fields contentHash covers: a change to any of them is a new observation. Written out rather than
+ * samePaneFields(): it runs for every pane of every cycle, and the field-list loop is 8x slower (0.24 ms per 1000).
+ */
 function samePaneFacts(a: PaneInfo, b: PaneInfo): boolean {
   return (
     a.sessionName === b.sessionName &&

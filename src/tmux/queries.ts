@@ -93,14 +93,9 @@ export interface PaneSummary {
   dead: boolean;
 }
 
-/** What an `output` record tells of a pane. */
-export interface PaneOutputFacts {
-  panePid: number;
-  windowIndex: number;
-  paneIndex: number;
-  title: string;
-  currentCommand: string;
-}
+/** The pane fields an `output` record tells. */
+export const OUTPUT_FACT_FIELDS = ['panePid', 'windowIndex', 'paneIndex', 'title', 'currentCommand'] as const;
+export type PaneOutputFacts = Pick<PaneInfo, (typeof OUTPUT_FACT_FIELDS)[number]>;
 
 /** One listed pane: its summary, and its details (full, or what output changes) when the list selected it. */
 export interface ListedPane {

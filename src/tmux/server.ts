@@ -12,11 +12,11 @@ import {
   paneListQuery,
   paneText,
   parsePaneList,
+  OUTPUT_FACT_FIELDS,
   type ListedPane,
   type PaneListQuery,
-  type PaneOutputFacts,
 } from './queries.ts';
-import type { PaneInfo, PoolStats, Strategy, TmuxObserver, TmuxServer, TmuxServerStatus } from './types.ts';
+import { samePaneFields, type PaneInfo, type PoolStats, type Strategy, type TmuxObserver, type TmuxServer, type TmuxServerStatus } from './types.ts';
 
 /**
  * A quiet pane's full details (names, size, current command) are asked once per this many refreshes between
@@ -187,7 +187,7 @@ export class TmuxServerClient implements TmuxServer {
       const known = this.known.get(summary.paneId);
       if (!detail || !known || known.dead !== summary.dead) continue;
       detailed++;
-      if (sameDetails(known, detail)) continue;
+      if (samePaneFields(known, detail, REFRESHED_FIELDS)) continue;
       changed++;
       this.known.set(summary.paneId, detail);
     }
@@ -225,8 +225,10 @@ export class TmuxServerClient implements TmuxServer {
       else if (output) outputFacts++;
       let pane = detail ?? this.known.get(summary.paneId)!;
       // Same object when nothing moved, so callers can tell an unchanged pane by identity.
-      if (!detail && output && !sameOutputFacts(pane, output)) pane = { ...pane, ...output };
-      if (pane.windowActivity !== summary.windowActivity) pane = { ...pane, windowActivity: summary.windowActivity };
+      const newFacts = !detail && output !== null && !samePaneFields(pane, output, OUTPUT_FACT_FIELDS);
+      if (newFacts || pane.windowActivity !== summary.windowActivity) {
+        pane = { ...pane, ...(newFacts ? output : null), windowActivity: summary.windowActivity };
+      }
       known.set(summary.paneId, pane);
       panes.push(pane);
     }
@@ -367,33 +369,21 @@ export class TmuxServerClient implements TmuxServer {
   }
 }
 
-function sameOutputFacts(pane: PaneInfo, facts: PaneOutputFacts): boolean {
-  return (
-    pane.panePid === facts.panePid &&
-    pane.windowIndex === facts.windowIndex &&
-    pane.paneIndex === facts.paneIndex &&
-    pane.title === facts.title &&
-    pane.currentCommand === facts.currentCommand
-  );
-}
-
-/** The details a refresh brings; window activity is the list's business. */
-function sameDetails(a: PaneInfo, b: PaneInfo): boolean {
-  return (
-    a.serverPid === b.serverPid &&
-    a.sessionId === b.sessionId &&
-    a.sessionName === b.sessionName &&
-    a.windowId === b.windowId &&
-    a.windowIndex === b.windowIndex &&
-    a.windowName === b.windowName &&
-    a.paneIndex === b.paneIndex &&
-    a.panePid === b.panePid &&
-    a.currentCommand === b.currentCommand &&
-    a.deadStatus === b.deadStatus &&
-    a.deadSignal === b.deadSignal &&
-    a.width === b.width &&
-    a.height === b.height &&
-    a.title === b.title &&
-    a.active === b.active
-  );
-}
+/** The details a refresh brings; window activity and the dead flag are the list's business. */
+const REFRESHED_FIELDS = [
+  'serverPid',
+  'sessionId',
+  'sessionName',
+  'windowId',
+  'windowIndex',
+  'windowName',
+  'paneIndex',
+  'panePid',
+  'currentCommand',
+  'deadStatus',
+  'deadSignal',
+  'width',
+  'height',
+  'title',
+  'active',
+] as const satisfies ReadonlyArray<keyof PaneInfo>;

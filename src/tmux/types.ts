@@ -24,6 +24,12 @@ export interface PaneInfo {
   active: boolean;
 }
 
+/** Whether two panes (or a pane and some facts of one) agree on `fields`. */
+export function samePaneFields<K extends keyof PaneInfo>(a: Pick<PaneInfo, K>, b: Pick<PaneInfo, K>, fields: readonly K[]): boolean {
+  for (const f of fields) if (a[f] !== b[f]) return false;
+  return true;
+}
+
 export type Strategy = 'pool' | 'exec';
 
 /** Health of one tmux server as the access layer sees it. */
