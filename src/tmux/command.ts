@@ -53,20 +53,13 @@ export class TrustedFormat {
    * digits we computed; `then` is our own format and must hold no top-level comma (it would end the branch).
    */
   static forSelectedPanes(selection: PaneSelection, then: TrustedFormat): TrustedFormat {
-    const { activeSince, idSuffix } = selection;
-    const tests: string[] = [];
-    if (activeSince !== undefined) {
-      if (!Number.isSafeInteger(activeSince) || activeSince < 0) throw new TmuxCommandError('activeSince must be a non-negative integer');
-      tests.push(`#{e|>=:#{window_activity},${activeSince}}`);
-    }
-    if (idSuffix !== undefined) {
-      if (!/^\d{1,3}$/.test(idSuffix)) throw new TmuxCommandError('idSuffix must be 1-3 digits');
-      tests.push(`#{m:*${idSuffix},#{pane_id}}`);
-    }
-    if (tests.length === 0) throw new TmuxCommandError('a selection needs activeSince or idSuffix');
     if (then.text.includes(',')) throw new TmuxCommandError('a conditional branch cannot hold a comma');
-    const test = tests.length === 1 ? tests[0] : `#{||:${tests.join(',')}}`;
-    return new TrustedFormat(`#{?${test},${then.text},}`);
+    return new TrustedFormat(`#{?${selectionTest(selection)},${then.text},}`);
+  }
+
+  /** A `list-panes -f` filter that keeps only the panes `selection` picks. */
+  static paneFilter(selection: PaneSelection): TrustedFormat {
+    return new TrustedFormat(selectionTest(selection));
   }
 
   /** Formats one after the other. */
@@ -90,11 +83,30 @@ export class TrustedFormat {
 /**
  * Which panes a list reports in full: those whose window was active at or after `activeSince` (epoch seconds),
  * or those whose pane number ends in `idSuffix` (lists rotating through the ten one-digit suffixes refresh every
- * pane once per ten lists without any one list paying for all of them), or either, when both are given.
+ * pane once per ten lists without any one list paying for all of them), or dead panes (with `dead`); any of them,
+ * when more than one is given.
  */
 export interface PaneSelection {
   activeSince?: number;
   idSuffix?: string;
+  dead?: boolean;
+}
+
+/** The format test for a selection; the only values in it are digits we checked. */
+function selectionTest({ activeSince, idSuffix, dead }: PaneSelection): string {
+  const tests: string[] = [];
+  if (activeSince !== undefined) {
+    if (!Number.isSafeInteger(activeSince) || activeSince < 0) throw new TmuxCommandError('activeSince must be a non-negative integer');
+    tests.push(`#{e|>=:#{window_activity},${activeSince}}`);
+  }
+  if (idSuffix !== undefined) {
+    if (!/^\d{1,3}$/.test(idSuffix)) throw new TmuxCommandError('idSuffix must be 1-3 digits');
+    tests.push(`#{m:*${idSuffix},#{pane_id}}`);
+  }
+  if (tests.length === 0) throw new TmuxCommandError('a selection needs activeSince or idSuffix');
+  if (dead) tests.push('#{pane_dead}');
+  // tmux's || takes two operands: nest for more.
+  return tests.reduceRight((rest, test) => `#{||:${test},${rest}}`);
 }
 
 type Arg =

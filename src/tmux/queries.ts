@@ -1,6 +1,6 @@
 // The batched queries the monitor needs: one `list-panes -a` and `capture-pane` per pane.
 import { randomBytes } from 'node:crypto';
-import { TrustedFormat, command, flags, format, isTmuxId, messageFormat, target, type PaneSelection, type TmuxCommand } from './command.ts';
+import { TrustedFormat, command, flags, format, isTmuxId, messageFormat, target, type TmuxCommand } from './command.ts';
 import type { PaneInfo } from './types.ts';
 
 const F = TrustedFormat.literal;
@@ -37,28 +37,53 @@ export interface PaneListQuery {
 const SEPARATORS: Record<DetailRecord, number> = { full: 6, output: 4 };
 
 /**
- * A pane's record: its summary line, then for a detailed pane SEP numbers SEP text SEP text SEP text SEP text SEP
- * (`full`) or SEP pid window_index pane_index SEP title SEP command SEP (`output`). The summary holds only digits, `%` and spaces, so it
+ * A pane's record: its summary line, then SEP numbers SEP text SEP text SEP text SEP text SEP (`full`) or SEP pid
+ * window_index pane_index SEP title SEP command SEP (`output`). The summary holds only digits, `%` and spaces, so it
  * needs no separator; the texts do, and the separator is a fresh random hex nonce per query, so pane text cannot
  * forge a field boundary. 48 bits are unguessable and short (tmux pays for every byte: 24 hex digits made a full
  * list take 45 ms instead of 28).
  */
-function paneRecord(separator: string, selection: PaneSelection | null, record: DetailRecord = 'full'): TrustedFormat {
+function paneRecord(separator: string, record: DetailRecord = 'full'): TrustedFormat {
   const sep = TrustedFormat.separator(separator);
   const detail =
     record === 'full'
       ? TrustedFormat.concat(sep, NUMBERS, sep, ...TEXTS.flatMap((t) => [t, sep]))
       : TrustedFormat.concat(sep, OUTPUT_NUMBERS, sep, ...OUTPUT_TEXTS.flatMap((t) => [t, sep]));
-  return TrustedFormat.concat(SUMMARY, selection === null ? detail : TrustedFormat.forSelectedPanes(selection, detail));
+  return TrustedFormat.concat(SUMMARY, detail);
+}
+
+/** Every pane's full record. */
+export function paneListQuery(): PaneListQuery {
+  const separator = randomBytes(6).toString('hex');
+  return { command: command('list-panes', flags('a'), format(paneRecord(separator))), separator, record: 'full' };
 }
 
 /**
- * Every pane's summary, and for the panes `selection` picks (all panes when it is null) their details: all of
- * them, or with `record: 'output'` only what output can change.
+ * The cycle's list, as two commands for one round trip: every pane's id, and the summary and `output` record of
+ * only the panes active since `activeSince` or dead (parse with parsePaneIds and parsePaneList). A pane in the first
+ * and not the second is alive and its window activity is what an earlier list saw. tmux pays ~3.5 µs a pane for
+ * any list and ~2 µs per field per pane; a filter in place of the per-pane conditional and two fields fewer for every
+ * pane made the list of 1000 panes, 100 active, 14 ms instead of 18.
  */
-export function paneListQuery(selection: PaneSelection | null, record: DetailRecord = 'full'): PaneListQuery {
+export function activeListQueries(activeSince: number): { ids: TmuxCommand; active: PaneListQuery } {
   const separator = randomBytes(6).toString('hex');
-  return { command: command('list-panes', flags('a'), format(paneRecord(separator, selection, record))), separator, record };
+  const filter = TrustedFormat.paneFilter({ activeSince, dead: true });
+  return {
+    ids: command('list-panes', flags('a'), format(F`#{pane_id}`)),
+    active: {
+      command: command('list-panes', flags('a'), format(filter, 'f'), format(paneRecord(separator, 'output'))),
+      separator,
+      record: 'output',
+    },
+  };
+}
+
+/** The output of activeListQueries().ids: one pane id a line. */
+export function parsePaneIds(output: string): string[] {
+  if (output === '') return [];
+  const ids = output.split('\n');
+  for (const paneId of ids) id(paneId, '%', 'pane_id');
+  return ids;
 }
 
 /**
@@ -68,7 +93,7 @@ export function paneListQuery(selection: PaneSelection | null, record: DetailRec
  */
 export function paneBucketQuery(idSuffix: string): PaneListQuery {
   const separator = randomBytes(6).toString('hex');
-  const record = TrustedFormat.forSelectedPanes({ idSuffix }, paneRecord(separator, null));
+  const record = TrustedFormat.forSelectedPanes({ idSuffix }, paneRecord(separator));
   return { command: command('list-panes', flags('a'), format(record)), separator, record: 'full' };
 }
 
@@ -76,7 +101,7 @@ export function paneBucketQuery(idSuffix: string): PaneListQuery {
 export function paneDetailQuery(paneId: string): PaneListQuery {
   const separator = randomBytes(6).toString('hex');
   return {
-    command: command('display-message', flags('p'), target(paneId, ['%']), messageFormat(paneRecord(separator, null))),
+    command: command('display-message', flags('p'), target(paneId, ['%']), messageFormat(paneRecord(separator))),
     separator,
     record: 'full',
   };
@@ -167,7 +192,7 @@ function parseOutputFacts(numbers: string, title: string, currentCommand: string
 }
 
 /**
- * Parses the output of paneListQuery(), paneBucketQuery() or paneDetailQuery(); `output` is the reply's lines
+ * Parses the output of paneListQuery(), activeListQueries().active, paneBucketQuery() or paneDetailQuery(); `output` is the reply's lines
  * joined with "\n", `record` the query's. Split at the separator it reads: summary lines, then per detailed pane
  * its fields, then the line break and more summary lines. The last summary line before a detail belongs to that
  * detail. A text may be anything, even "\n", but it sits at a known position, so it is never taken for a record's

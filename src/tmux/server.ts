@@ -1,16 +1,18 @@
 // One tmux server as the monitor sees it: queries go through the pool or exec, with automatic fallback.
-import type { ControlClient } from './client.ts';
+import type { CommandResult, ControlClient } from './client.ts';
 import { isTmuxId } from './command.ts';
 import { TmuxError } from './errors.ts';
 import { ExecRunner } from './exec.ts';
 import { ControlPool, type ControlPoolOptions } from './pool.ts';
-import type { PaneSelection } from './command.ts';
+import type { TmuxCommand } from './command.ts';
 import {
+  activeListQueries,
   captureCommand,
   paneBucketQuery,
   paneDetailQuery,
   paneListQuery,
   paneText,
+  parsePaneIds,
   parsePaneList,
   OUTPUT_FACT_FIELDS,
   type ListedPane,
@@ -111,15 +113,9 @@ export class TmuxServerClient implements TmuxServer {
   }
 
   private async listThroughPool(client: ControlClient, pool: ControlPool, startedAt: number): Promise<PaneInfo[]> {
-    const run = async (query: PaneListQuery) => {
-      const reply = await client.run(query.command);
-      if (!reply.ok && NO_PANES.test(reply.lines.join(' '))) return '';
-      if (!reply.ok) throw new TmuxError('command_failed', `${query.command.verb}: ${reply.lines.join(' ')}`, this.socket);
-      return reply.lines.join('\n');
-    };
     const mark = pool.structureChanges;
     if (mark === this.knownMark && this.lastListAt > 0) {
-      let listed = await this.listActive(run, this.nextSelection());
+      let listed = await this.listActive(client, this.nextSelection());
       // Panes left out that we do not know as they are (new without printing, or their dead flag moved).
       const missing: string[] = [];
       for (const p of listed) if (p.detail === null && !this.knownAs(p)) missing.push(p.summary.paneId);
@@ -129,6 +125,7 @@ export class TmuxServerClient implements TmuxServer {
       if (pool.structureChanges === mark && complete) return this.remember(listed, mark);
     }
     const markBefore = pool.structureChanges;
+    const run = async (query: PaneListQuery) => replyText(await client.run(query.command), query.command, this.socket);
     return this.remember(await this.listAll(run), markBefore);
   }
 
@@ -136,16 +133,16 @@ export class TmuxServerClient implements TmuxServer {
   private async followUp(client: ControlClient, listed: ListedPane[], paneIds: string[]): Promise<ListedPane[]> {
     const queries = paneIds.map(paneDetailQuery);
     const replies = await Promise.all(client.runBatch(queries.map((q) => q.command)));
-    const details = new Map<string, PaneInfo>();
+    const details = new Map<string, ListedPane>();
     replies.forEach((reply, i) => {
       if (!reply.ok) return;
       const [pane] = parsePaneList(reply.lines.join('\n'), queries[i]!.separator, this.socket);
-      if (pane?.detail) details.set(pane.detail.paneId, pane.detail);
+      if (pane?.detail) details.set(pane.summary.paneId, pane);
     });
-    return listed.map((p) => (p.detail === null && details.has(p.summary.paneId) ? { ...p, detail: details.get(p.summary.paneId)! } : p));
+    return listed.map((p) => (p.detail === null ? (details.get(p.summary.paneId) ?? p) : p));
   }
 
-  private nextSelection(): PaneSelection {
+  private nextSelection(): { activeSince: number } {
     // Activity is kept in whole seconds: one second of margin covers a change just before the last list.
     return { activeSince: Math.max(0, Math.floor(this.lastListAt / 1000) - 1) };
   }
@@ -199,13 +196,30 @@ export class TmuxServerClient implements TmuxServer {
     return pane !== undefined && pane.dead === summary.dead;
   }
 
-  private async listActive(run: (q: PaneListQuery) => Promise<string>, selection: PaneSelection): Promise<ListedPane[]> {
-    const query = paneListQuery(selection, 'output');
-    return parsePaneList(await run(query), query.separator, this.socket, { record: query.record });
+  /**
+   * Every pane: those active since the selection or dead with their summary and output facts, the others (alive,
+   * their activity unchanged since an earlier list) with the summary known for them; a pane we do not know gets a
+   * blank summary, which the caller asks about.
+   */
+  private async listActive(client: ControlClient, selection: { activeSince: number }): Promise<ListedPane[]> {
+    const { ids, active } = activeListQueries(selection.activeSince);
+    const [idsReply, activeReply] = await Promise.all(client.runBatch([ids, active.command]));
+    const paneIds = parsePaneIds(replyText(idsReply!, ids, this.socket));
+    const listed = parsePaneList(replyText(activeReply!, active.command, this.socket), active.separator, this.socket, { record: 'output' });
+    const byId = new Map<string, ListedPane>();
+    for (const p of listed) byId.set(p.summary.paneId, p);
+    return paneIds.map(
+      (paneId) =>
+        byId.get(paneId) ?? {
+          summary: { paneId, windowActivity: this.known.get(paneId)?.windowActivity ?? 0, dead: false },
+          detail: null,
+          output: null,
+        },
+    );
   }
 
   private async listAll(run: (q: PaneListQuery) => Promise<string>): Promise<ListedPane[]> {
-    const query = paneListQuery(null);
+    const query = paneListQuery();
     return parsePaneList(await run(query), query.separator, this.socket);
   }
 
@@ -367,6 +381,13 @@ export class TmuxServerClient implements TmuxServer {
       // Metrics must never break tmux access.
     }
   }
+}
+
+/** A reply's text; "no sessions" is an empty list, any other refusal an error. */
+function replyText(reply: CommandResult, cmd: TmuxCommand, socket: string): string {
+  if (!reply.ok && NO_PANES.test(reply.lines.join(' '))) return '';
+  if (!reply.ok) throw new TmuxError('command_failed', `${cmd.verb}: ${reply.lines.join(' ')}`, socket);
+  return reply.lines.join('\n');
 }
 
 /** The details a refresh brings; window activity and the dead flag are the list's business. */

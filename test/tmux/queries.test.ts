@@ -1,8 +1,8 @@
 // The list query's record layout: summaries for every pane, details for the selected ones, parsed strictly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toControlLine } from '../../src/tmux/command.ts';
-import { PaneListParseError, paneBucketQuery, paneDetailQuery, paneListQuery, parsePaneList } from '../../src/tmux/queries.ts';
+import { TrustedFormat, toControlLine } from '../../src/tmux/command.ts';
+import { PaneListParseError, activeListQueries, paneBucketQuery, paneDetailQuery, paneListQuery, parsePaneIds, parsePaneList } from '../../src/tmux/queries.ts';
 
 const SEP = 'a1b2c3d4e5f6';
 const numbers = (pane: number) => `4242 $1 @${pane} ${pane} 0 ${1000 + pane}  120 40 1 `;
@@ -64,7 +64,7 @@ test("an output list gives the selected panes only pid, title and command, texts
   );
   assert.throws(() => parsePaneList(out, SEP, '/s'), PaneListParseError, 'read as full records, the separators do not add up');
   assert.throws(() => parsePaneList(detailed(1, ['s', 'w', 't', 'c']), SEP, '/s', { record: 'output' }), PaneListParseError);
-  const line = toControlLine(paneListQuery({ activeSince: 1700000000 }, 'output').command);
+  const line = toControlLine(activeListQueries(1700000000).active.command);
   assert.match(line, /#\{pane_pid\} #\{window_index\} #\{pane_index\}[0-9a-f]{12}#\{pane_title\}[0-9a-f]{12}#\{pane_current_command\}/);
   assert.throws(() => parsePaneList(`%1 17 0${SEP}1001 1${SEP}t${SEP}c${SEP}`, SEP, '/s', { record: 'output' }), PaneListParseError);
   assert.doesNotMatch(line, /session_name|window_name|pane_width/);
@@ -80,25 +80,24 @@ test('a malformed list is refused, not half-read', () => {
 });
 
 test('the selection is built from digits only, and every query has its own separator', () => {
-  const a = paneListQuery({ activeSince: 1700000000, idSuffix: '7' });
-  const b = paneListQuery(null);
-  assert.notEqual(a.separator, b.separator);
-  const line = toControlLine(a.command);
-  assert.match(line, /#\{e\|>=:#\{window_activity\},1700000000\}/);
-  assert.match(line, /#\{m:\*7,#\{pane_id\}\}/);
-  assert.doesNotMatch(toControlLine(b.command), /#\{\?/);
+  assert.notEqual(paneListQuery().separator, paneListQuery().separator);
+  assert.doesNotMatch(toControlLine(paneListQuery().command), /#\{\?/, 'a full list asks every pane everything');
+  const then = TrustedFormat.literal`#{pane_id}`;
+  const both = TrustedFormat.forSelectedPanes({ activeSince: 1700000000, idSuffix: '7' }, then).text;
+  assert.equal(both, '#{?#{||:#{e|>=:#{window_activity},1700000000},#{m:*7,#{pane_id}}},#{pane_id},}');
+  assert.equal(TrustedFormat.forSelectedPanes({ idSuffix: '3' }, then).text, '#{?#{m:*3,#{pane_id}},#{pane_id},}');
+  assert.equal(
+    TrustedFormat.paneFilter({ activeSince: 17, idSuffix: '3', dead: true }).text,
+    '#{||:#{e|>=:#{window_activity},17},#{||:#{m:*3,#{pane_id}},#{pane_dead}}}',
+    "tmux's || takes two operands: more are nested",
+  );
   assert.match(toControlLine(paneDetailQuery('%12').command), /^display-message -p -t '%12' /);
   assert.throws(() => paneDetailQuery('@1'));
-  assert.throws(() => paneListQuery({ activeSince: -1, idSuffix: '0' }));
-  assert.throws(() => paneListQuery({ activeSince: 1, idSuffix: '*' }));
-  assert.throws(() => paneListQuery({ activeSince: 1.5, idSuffix: '0' }));
-  assert.throws(() => paneListQuery({}), /activeSince or idSuffix/);
-  const active = toControlLine(paneListQuery({ activeSince: 1700000000 }).command);
-  assert.match(active, /#\{\?#\{e\|>=:#\{window_activity\},1700000000\},/);
-  assert.doesNotMatch(active, /#\{m:|#\{\|\|:/);
-  const bucket = toControlLine(paneListQuery({ idSuffix: '3' }).command);
-  assert.match(bucket, /#\{\?#\{m:\*3,#\{pane_id\}\},/);
-  assert.doesNotMatch(bucket, /window_activity\},\d/);
+  assert.throws(() => TrustedFormat.paneFilter({ activeSince: -1, idSuffix: '0' }));
+  assert.throws(() => TrustedFormat.paneFilter({ activeSince: 1, idSuffix: '*' }));
+  assert.throws(() => TrustedFormat.paneFilter({ activeSince: 1.5 }));
+  assert.throws(() => TrustedFormat.paneFilter({ dead: true }), /activeSince or idSuffix/);
+  assert.throws(() => TrustedFormat.forSelectedPanes({ idSuffix: '1' }, TrustedFormat.literal`a,b`), /comma/);
 });
 
 test('a bucket list prints only the selected panes, one blank line for each other; blank lines are accepted only there', () => {
@@ -116,4 +115,19 @@ test('a bucket list prints only the selected panes, one blank line for each othe
   );
   assert.deepEqual(parsePaneList('\n\n\n', SEP, '/s', { blankLines: true }), [], 'no pane in the bucket');
   assert.throws(() => parsePaneList(out, SEP, '/s'), PaneListParseError, 'a regular list has no blank lines');
+});
+
+test("the cycle's list asks every pane its id and, filtered by tmux, the active or dead panes their output record", () => {
+  const { ids, active } = activeListQueries(1700000000);
+  assert.equal(toControlLine(ids), "list-panes -a -F '#{pane_id}'");
+  const line = toControlLine(active.command);
+  assert.match(line, /^list-panes -a -f '#\{\|\|:#\{e\|>=:#\{window_activity\},1700000000\},#\{pane_dead\}\}' -F '#\{pane_id\} /);
+  assert.doesNotMatch(line, /#\{\?/, 'tmux filters the panes: no per-pane conditional');
+  assert.equal(active.record, 'output');
+  assert.notEqual(activeListQueries(1700000000).active.separator, active.separator);
+  assert.throws(() => activeListQueries(-1));
+  assert.deepEqual(parsePaneIds('%1\n%20\n%3'), ['%1', '%20', '%3']);
+  assert.deepEqual(parsePaneIds(''), []);
+  assert.throws(() => parsePaneIds('%1\n@2'), PaneListParseError);
+  assert.throws(() => parsePaneIds('%1\n'), PaneListParseError, 'a blank line is not a pane');
 });

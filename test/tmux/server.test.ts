@@ -369,3 +369,19 @@ test('through the pool, a quiet pane whose process is killed is listed dead on t
   assert.equal(server.lastList?.everything, false);
   await h.finish();
 });
+
+test('through the pool, a dead pane respawned into a quiet process is listed alive on the next list', async (t) => {
+  const h = await privateTmux(t);
+  await quietWindows(h, 'quiet', 3);
+  await h.tmux('set-option', '-g', 'remain-on-exit', 'on');
+  const server = pooled(h);
+  await server.listPanes();
+  const victim = (await server.listPanes())[1]!;
+  process.kill(victim.panePid, 'SIGKILL');
+  assert.ok(await waitFor(async () => (await server.listPanes()).find((p) => p.paneId === victim.paneId)?.dead === true, 3000));
+  await h.tmux('respawn-pane', '-t', victim.paneId, 'sleep 1000');
+  const after = (await server.listPanes()).find((p) => p.paneId === victim.paneId);
+  assert.equal(after?.dead, false, 'dead panes are always listed: one left out is alive again');
+  assert.notEqual(after?.panePid, victim.panePid);
+  await h.finish();
+});
