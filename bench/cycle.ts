@@ -53,6 +53,9 @@ interface Run {
   p99_ms: number;
   max_ms: number;
   captures_per_cycle: number;
+  /** Captures asked with the list (panes on a streak of changes), and those of them not used. */
+  prefetched_per_cycle: number;
+  prefetch_unused_per_cycle: number;
   cache_hit_ratio: number;
   errors: number;
   phases_p50_ms: { list: number; capture: number; classify: number; store: number };
@@ -112,6 +115,8 @@ async function measure(
       p99_ms: ms(percentile(durations, 99)),
       max_ms: ms(durations[durations.length - 1]!),
       captures_per_cycle: Math.round(stats.reduce((n, s) => n + s.captured, 0) / stats.length),
+      prefetched_per_cycle: Math.round(stats.reduce((n, s) => n + s.prefetched, 0) / stats.length),
+      prefetch_unused_per_cycle: Number((stats.reduce((n, s) => n + s.prefetchUnused, 0) / stats.length).toFixed(2)),
       cache_hit_ratio: panes === 0 ? 0 : Number((hits / panes).toFixed(3)),
       errors: stats.reduce((n, s) => n + s.errors.length, 0),
       phases_p50_ms: {

@@ -67,6 +67,12 @@ export function createMetrics() {
     labelNames: ['layer', 'result'] as const,
     registers,
   });
+  const prefetches = new Counter({
+    name: 'paneward_capture_prefetches_total',
+    help: 'Captures asked together with the list for panes on a streak of changes, by whether the pane had changed again (used) or not (unused)',
+    labelNames: ['result'] as const,
+    registers,
+  });
   const transitions = new Counter({
     name: 'paneward_agent_transitions_total',
     help: 'Published agent state changes',
@@ -202,6 +208,10 @@ export function createMetrics() {
     },
     cache(layer: string, hit: boolean, count = 1) {
       if (count > 0) cacheRequests.inc({ layer, result: hit ? 'hit' : 'miss' }, count);
+    },
+    prefetched(used: number, unused: number) {
+      if (used > 0) prefetches.inc({ result: 'used' }, used);
+      if (unused > 0) prefetches.inc({ result: 'unused' }, unused);
     },
     transition(from: AgentState | null, to: AgentState) {
       transitions.inc({ from: from ?? 'none', to });

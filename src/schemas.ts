@@ -68,6 +68,11 @@ export const CycleStatsSchema = z
     ok: z.boolean(),
     panes: z.number().int(),
     captured: z.number().int().describe('Panes captured this cycle'),
+    prefetched: z
+      .number()
+      .int()
+      .describe('Captures asked together with the list, of the panes that changed in the last cycle (no round trip of their own)'),
+    prefetchUnused: z.number().int().describe('Captures asked with the list whose pane turned out unchanged: not used'),
     captureCacheHits: z.number().int().describe('Panes skipped because tmux reported no change'),
     capturesAfter: z
       .number()

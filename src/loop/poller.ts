@@ -16,6 +16,12 @@ export interface CycleStats {
   ok: boolean;
   panes: number;
   captured: number;
+  /**
+   * Captures asked together with the list, of the panes that changed in the last cycle (a working agent prints
+   * on); those whose pane turned out quiet are not used (`prefetchUnused`).
+   */
+  prefetched: number;
+  prefetchUnused: number;
   captureCacheHits: number;
   /** Panes past the capture max age with nothing moved: captured after the cycle, their news in the next one. */
   capturesAfter: number;
@@ -96,6 +102,12 @@ export class Poller {
    * panes, most cycles, get the very string they had (no string built, its hash already known to every Map).
    */
   private readonly ids = new WeakMap<PaneInfo, string>();
+  /**
+   * Per server, the panes that moved (known panes captured because something changed) in its last cycle, and
+   * those that moved in each of its last two: a pane on such a streak, a working agent, is expected to move again,
+   * so the next list asks its screen along.
+   */
+  private readonly streaks = new WeakMap<TmuxServer, { moved: Set<string>; expected: string[] }>();
   readonly captureCache: CaptureCache;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<CycleStats> | null = null;
@@ -190,11 +202,15 @@ export class Poller {
 
     const listing = Promise.all(
       servers.map(async (server) => {
+        const expected = this.streaks.get(server)?.expected ?? [];
+        // Taken before the request, as for any capture (see capturedAt below).
+        const askedAt = Date.now();
         try {
-          return { server, panes: await server.listPanes(), ok: true };
+          const { panes, screens } = await server.listAndCapture(expected);
+          return { server, panes, ok: true, prefetch: { ids: new Set(expected), screens: settled(screens), askedAt } };
         } catch (err) {
           errors.push(`${server.socket}: list-panes failed: ${(err as Error).message}`);
-          return { server, panes: [] as PaneInfo[], ok: false };
+          return { server, panes: [] as PaneInfo[], ok: false, prefetch: null };
         }
       }),
     );
@@ -214,6 +230,8 @@ export class Poller {
     const seen = new Set<string>();
     const answered = new Set<string>();
     let captured = 0;
+    let prefetched = 0;
+    let prefetchUnused = 0;
     let hits = 0;
     let captureMs = 0;
     let classifyMs = 0;
@@ -226,7 +244,7 @@ export class Poller {
     };
 
     await Promise.all(
-      listed.map(async ({ server, panes, ok }) => {
+      listed.map(async ({ server, panes, ok, prefetch }) => {
         if (ok) answered.add(server.socket);
         const wanted: Array<{ id: string; pane: PaneInfo }> = [];
         const quiet: Array<{ id: string; pane: PaneInfo }> = [];
@@ -244,6 +262,11 @@ export class Poller {
           quiet.push({ id, pane });
         }
         if (due.length > 0) expired.set(server, due);
+        if (ok) this.noteStreaks(server, wanted);
+        const withList = prefetch?.ids ?? new Set<string>();
+        const toCapture = wanted.filter((w) => !withList.has(w.pane.paneId));
+        prefetched += withList.size;
+        prefetchUnused += withList.size - (wanted.length - toCapture.length);
         if (wanted.length === 0) {
           classifyAll(quiet);
           return;
@@ -251,25 +274,23 @@ export class Poller {
         // Taken before the request: output landing while the capture is in flight must not count as seen.
         const capturedAt = Date.now();
         const captureStarted = performance.now();
-        const capture = server.capturePanes(wanted.map((w) => w.pane.paneId)).then(
-          (screens) => ({ screens, at: performance.now() }),
-          (err: Error) => ({ err, at: performance.now() }),
-        );
+        const capture = settled(toCapture.length > 0 ? server.capturePanes(toCapture.map((w) => w.pane.paneId)) : Promise.resolve(new Map()));
         // Panes that need no capture are classified while tmux works on the captures: the two run on different
         // cores. One turn of the event loop first, so the request is on its way before this blocks.
         await nextTurn();
         classifyAll(quiet);
-        const result = await capture;
-        captureMs = Math.max(captureMs, result.at - captureStarted);
-        if ('err' in result) {
-          errors.push(`${server.socket}: capture failed: ${result.err.message}`);
-        } else {
-          for (const { id, pane } of wanted) {
-            const text = result.screens.get(pane.paneId);
-            if (text === undefined) continue;
-            captured++;
-            this.rememberCapture(id, pane, text, capturedAt);
-          }
+        const [asked, along] = await Promise.all([capture, prefetch?.screens ?? settled(Promise.resolve(new Map()))]);
+        captureMs = Math.max(captureMs, Math.max(asked.at, along.at) - captureStarted);
+        for (const result of [asked, along]) {
+          if ('err' in result) errors.push(`${server.socket}: capture failed: ${result.err.message}`);
+        }
+        for (const { id, pane } of wanted) {
+          const fromList = withList.has(pane.paneId);
+          const result = fromList ? along : asked;
+          const text = 'screens' in result ? result.screens.get(pane.paneId) : undefined;
+          if (text === undefined) continue;
+          captured++;
+          this.rememberCapture(id, pane, text, fromList ? prefetch!.askedAt : capturedAt);
         }
         classifyAll(wanted);
       }),
@@ -305,6 +326,8 @@ export class Poller {
       ok: errors.length === 0,
       panes: seen.size,
       captured,
+      prefetched,
+      prefetchUnused,
       captureCacheHits: hits,
       capturesAfter: [...expired.values()].reduce((n, due) => n + due.length, 0),
       written,
@@ -321,6 +344,19 @@ export class Poller {
     this.opts.onCycle?.(stats);
     this.afterCycle(servers, expired, out.refreshes, now);
     return stats;
+  }
+
+  /** Remembers which of a server's panes moved in this cycle, and which are on a streak (see `streaks`). */
+  private noteStreaks(server: TmuxServer, wanted: Array<{ id: string; pane: PaneInfo }>): void {
+    const before = this.streaks.get(server)?.moved;
+    const moved = new Set<string>();
+    const expected: string[] = [];
+    for (const { id, pane } of wanted) {
+      if (!this.tracked.has(id)) continue; // a first capture: nothing moved
+      moved.add(pane.paneId);
+      if (before?.has(pane.paneId)) expected.push(pane.paneId);
+    }
+    this.streaks.set(server, { moved, expected });
   }
 
   /** Writes `pending` (observed at `now`) and remembers it as written; resolves with how many changed the store. */
@@ -449,6 +485,16 @@ export class Poller {
 }
 
 const ms = (v: number) => Math.round(v * 10) / 10;
+
+type Settled = { screens: Map<string, string>; at: number } | { err: Error; at: number };
+
+/** The screens or the error, with when they landed (performance.now()); never rejects. */
+function settled(screens: Promise<Map<string, string>>): Promise<Settled> {
+  return screens.then(
+    (s) => ({ screens: s, at: performance.now() }),
+    (err: Error) => ({ err, at: performance.now() }),
+  );
+}
 
 function toObservation(
   monitor: string,

@@ -25,6 +25,7 @@ export default fp<{ config: Config; startLoop?: boolean }>(
         app.metrics.cycleFinished(s.durationMs / 1000, s.ok);
         app.metrics.cache('capture', true, s.captureCacheHits);
         app.metrics.cache('capture', false, s.panes - s.captureCacheHits);
+        app.metrics.prefetched(s.prefetched - s.prefetchUnused, s.prefetchUnused);
       },
       onSkipped: () => app.metrics.cycleSkipped(),
       onTransition: (from, to) => app.metrics.transition(from, to),

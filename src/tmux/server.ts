@@ -18,7 +18,7 @@ import {
   type ListedPane,
   type PaneListQuery,
 } from './queries.ts';
-import { samePaneFields, type PaneInfo, type PoolStats, type Strategy, type TmuxObserver, type TmuxServer, type TmuxServerStatus } from './types.ts';
+import { samePaneFields, type PaneInfo, type PaneListing, type PoolStats, type Strategy, type TmuxObserver, type TmuxServer, type TmuxServerStatus } from './types.ts';
 
 /**
  * A quiet pane's full details (names, size, current command) are asked once per this many refreshes between
@@ -94,39 +94,62 @@ export class TmuxServerClient implements TmuxServer {
    * Exec gets no notifications, so it always asks everything.
    */
   async listPanes(): Promise<PaneInfo[]> {
+    return (await this.listAndCapture([])).panes;
+  }
+
+  /**
+   * listPanes(), and the screens of `capture` asked in the same write: tmux captures them right after the list,
+   * while the caller reads the list, and no second round trip waits for tmux. Through exec the captures follow the
+   * list.
+   */
+  async listAndCapture(capture: readonly string[]): Promise<PaneListing> {
+    const ids = capturable(capture);
     await this.refreshing;
     const startedAt = Date.now();
-    const panes = await this.query(
-      [],
-      (client, pool) => this.listThroughPool(client, pool, startedAt),
+    const listed = await this.query<{ panes: PaneInfo[]; screens: Promise<Map<string, string>> | null }>(
+      { panes: [], screens: null },
+      (client, pool) => this.listThroughPool(client, pool, ids),
       async () => {
         try {
-          return this.remember(await this.listAll((query) => this.exec.run(query.command)), null);
+          return { panes: this.remember(await this.listAll((query) => this.exec.run(query.command)), null), screens: null };
         } catch (err) {
-          if (err instanceof TmuxError && err.code === 'command_failed' && NO_PANES.test(err.message)) return [];
+          if (err instanceof TmuxError && err.code === 'command_failed' && NO_PANES.test(err.message)) return { panes: [], screens: null };
           throw err;
         }
       },
     );
     this.lastListAt = startedAt;
-    return panes;
+    return { panes: listed.panes, screens: listed.screens ?? this.capturePanes(ids) };
   }
 
-  private async listThroughPool(client: ControlClient, pool: ControlPool, startedAt: number): Promise<PaneInfo[]> {
+  private async listThroughPool(
+    client: ControlClient,
+    pool: ControlPool,
+    capture: readonly string[],
+  ): Promise<{ panes: PaneInfo[]; screens: Promise<Map<string, string>> }> {
     const mark = pool.structureChanges;
-    if (mark === this.knownMark && this.lastListAt > 0) {
-      let listed = await this.listActive(client, this.nextSelection());
+    const active = mark === this.knownMark && this.lastListAt > 0 ? activeListQueries(this.activeSince()) : null;
+    const full = active ? null : paneListQuery();
+    const listCommands = active ? [active.ids, active.active.command] : [full!.command];
+    const replies = client.runBatch([...listCommands, ...capture.map(captureCommand)]);
+    const screens = screensOf(capture, replies.slice(listCommands.length));
+    // The caller gets this promise only if the list succeeds; a failed list must not leave it rejecting unheard.
+    screens.catch(() => undefined);
+    const texts = await Promise.all(listCommands.map(async (cmd, i) => replyText(await replies[i]!, cmd, this.socket)));
+    if (active) {
+      let listed = this.mergeActive(parsePaneIds(texts[0]!), texts[1]!, active.active.separator);
       // Panes left out that we do not know as they are (new without printing, or their dead flag moved).
       const missing: string[] = [];
       for (const p of listed) if (p.detail === null && !this.knownAs(p)) missing.push(p.summary.paneId);
       if (missing.length > 0 && missing.length <= MAX_FOLLOW_UPS) listed = await this.followUp(client, listed, missing);
       // Complete only if nothing moved meanwhile and every pane left out is one we know as it is.
       const complete = missing.length === 0 || listed.every((p) => p.detail !== null || this.knownAs(p));
-      if (pool.structureChanges === mark && complete) return this.remember(listed, mark);
+      if (pool.structureChanges === mark && complete) return { panes: this.remember(listed, mark), screens };
+      const markBefore = pool.structureChanges;
+      const run = async (query: PaneListQuery) => replyText(await client.run(query.command), query.command, this.socket);
+      return { panes: this.remember(await this.listAll(run), markBefore), screens };
     }
-    const markBefore = pool.structureChanges;
-    const run = async (query: PaneListQuery) => replyText(await client.run(query.command), query.command, this.socket);
-    return this.remember(await this.listAll(run), markBefore);
+    return { panes: this.remember(parsePaneList(texts[0]!, full!.separator, this.socket), mark), screens };
   }
 
   /** Asks the details of `paneIds` in one pipelined round trip and fills them in; a pane gone meanwhile stays bare. */
@@ -142,9 +165,10 @@ export class TmuxServerClient implements TmuxServer {
     return listed.map((p) => (p.detail === null ? (details.get(p.summary.paneId) ?? p) : p));
   }
 
-  private nextSelection(): { activeSince: number } {
+  /** The epoch second from which a window's activity is news to us. */
+  private activeSince(): number {
     // Activity is kept in whole seconds: one second of margin covers a change just before the last list.
-    return { activeSince: Math.max(0, Math.floor(this.lastListAt / 1000) - 1) };
+    return Math.max(0, Math.floor(this.lastListAt / 1000) - 1);
   }
 
   /**
@@ -197,17 +221,13 @@ export class TmuxServerClient implements TmuxServer {
   }
 
   /**
-   * Every pane: those active since the selection or dead with their summary and output facts, the others (alive,
-   * their activity unchanged since an earlier list) with the summary known for them; a pane we do not know gets a
-   * blank summary, which the caller asks about.
+   * Every pane of `paneIds`: those the filtered list holds (active since the selection, or dead) with their summary
+   * and output facts, the others (alive, their activity unchanged since an earlier list) with the summary known for
+   * them; a pane we do not know gets a blank summary, which the caller asks about.
    */
-  private async listActive(client: ControlClient, selection: { activeSince: number }): Promise<ListedPane[]> {
-    const { ids, active } = activeListQueries(selection.activeSince);
-    const [idsReply, activeReply] = await Promise.all(client.runBatch([ids, active.command]));
-    const paneIds = parsePaneIds(replyText(idsReply!, ids, this.socket));
-    const listed = parsePaneList(replyText(activeReply!, active.command, this.socket), active.separator, this.socket, { record: 'output' });
+  private mergeActive(paneIds: string[], activeOutput: string, separator: string): ListedPane[] {
     const byId = new Map<string, ListedPane>();
-    for (const p of listed) byId.set(p.summary.paneId, p);
+    for (const p of parsePaneList(activeOutput, separator, this.socket, { record: 'output' })) byId.set(p.summary.paneId, p);
     return paneIds.map(
       (paneId) =>
         byId.get(paneId) ?? {
@@ -252,20 +272,13 @@ export class TmuxServerClient implements TmuxServer {
     return panes;
   }
 
-  async capturePanes(paneIds: string[]): Promise<Map<string, string>> {
-    const ids = [...new Set(paneIds)].filter((id) => isTmuxId(id, ['%']));
+  async capturePanes(paneIds: readonly string[]): Promise<Map<string, string>> {
+    const ids = capturable(paneIds);
     if (ids.length === 0) return new Map();
     return this.query(
       new Map(),
-      async (client) => {
-        // One write, one round trip: tmux answers the pipelined commands in order.
-        const replies = await Promise.all(client.runBatch(ids.map(captureCommand)));
-        const texts = new Map<string, string>();
-        replies.forEach((reply, i) => {
-          if (reply.ok) texts.set(ids[i]!, paneText(reply.lines));
-        });
-        return texts;
-      },
+      // One write, one round trip: tmux answers the pipelined commands in order.
+      (client) => screensOf(ids, client.runBatch(ids.map(captureCommand))),
       async () => {
         const texts = new Map<string, string>();
         const stop = new AbortController();
@@ -381,6 +394,20 @@ export class TmuxServerClient implements TmuxServer {
       // Metrics must never break tmux access.
     }
   }
+}
+
+/** The distinct pane ids among `paneIds`; anything else is never sent to tmux. */
+function capturable(paneIds: readonly string[]): string[] {
+  return [...new Set(paneIds)].filter((id) => isTmuxId(id, ['%']));
+}
+
+/** The text of each capture that tmux answered; a pane it refused (gone meanwhile) is left out. */
+async function screensOf(ids: readonly string[], replies: Array<Promise<CommandResult>>): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  (await Promise.all(replies)).forEach((reply, i) => {
+    if (reply.ok) texts.set(ids[i]!, paneText(reply.lines));
+  });
+  return texts;
 }
 
 /** A reply's text; "no sessions" is an empty list, any other refusal an error. */

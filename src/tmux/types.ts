@@ -63,13 +63,24 @@ export interface TmuxObserver {
   onConnectionDestroyed?(socket: string, reason: string): void;
 }
 
+/** A list of every pane, and the screens asked with it (see TmuxServer.listAndCapture). */
+export interface PaneListing {
+  panes: PaneInfo[];
+  screens: Promise<Map<string, string>>;
+}
+
 /** One tmux server, reached through the pool or exec. */
 export interface TmuxServer {
   readonly socket: string;
   /** Every pane of every session; [] when no server runs or it has no sessions (see status()). */
   listPanes(): Promise<PaneInfo[]>;
+  /**
+   * listPanes(), and the screens of `capture` asked with it: for the panes a cycle expects to have changed, so
+   * that their captures need no round trip of their own. The screens are taken after the list was asked.
+   */
+  listAndCapture(capture: readonly string[]): Promise<PaneListing>;
   /** Visible text of each pane (capture-pane -p -J), pipelined; panes that failed are absent from the map. */
-  capturePanes(paneIds: string[]): Promise<Map<string, string>>;
+  capturePanes(paneIds: readonly string[]): Promise<Map<string, string>>;
   /** Upkeep between cycles: re-reads details that lists leave out (see TmuxServerClient.refreshQuiet). */
   refreshQuiet?(): Promise<void>;
   status(): TmuxServerStatus;

@@ -52,6 +52,8 @@ export async function cycle(app: FastifyInstance, headers: Record<string, string
     ok: boolean;
     panes: number;
     captured: number;
+    prefetched: number;
+    prefetchUnused: number;
     captureCacheHits: number;
     capturesAfter: number;
     refreshesAfter: number;

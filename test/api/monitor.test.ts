@@ -107,6 +107,38 @@ test('a pane that was resized or died is captured again', async (t) => {
   assert.deepEqual(fake.captureRequests.at(-1), ['%2']);
 });
 
+test('a pane that moved in two cycles in a row is captured with the next list; one that stopped is not captured again', async (t) => {
+  const { app, fake, id } = await buildTestApp(t);
+  fake.setPanes([{ paneId: '%1', windowActivity: pastSecond(120) }, { paneId: '%2', windowActivity: pastSecond(120) }]);
+  await cycle(app);
+  const listed = () => fake.captureRequests.length;
+
+  // %1 prints in cycles 2 and 3 (a working agent); %2 prints once.
+  fake.updatePane('%1', { windowActivity: pastSecond(100) });
+  fake.updatePane('%2', { windowActivity: pastSecond(100) });
+  let stats = await cycle(app);
+  assert.equal(stats.prefetched, 0, 'one move is no streak');
+  fake.updatePane('%1', { windowActivity: pastSecond(90) });
+  stats = await cycle(app);
+  assert.equal(stats.prefetched, 0, 'the streak shows only after this cycle');
+
+  fake.updatePane('%1', { windowActivity: pastSecond(80) });
+  fake.setScreen('%1', 'step 4');
+  let before = listed();
+  stats = await cycle(app);
+  assert.deepEqual(fake.captureRequests.slice(before), [['%1']], 'asked with the list, no capture of its own');
+  assert.deepEqual([stats.prefetched, stats.prefetchUnused, stats.captured], [1, 0, 1]);
+  assert.equal((await getJson(app, `/v1/agents/${id('%1')}/screen`)).body.text, 'step 4');
+
+  // %1 stops: the one screen asked with the next list is not used, and nothing is asked after that.
+  before = listed();
+  stats = await cycle(app);
+  assert.deepEqual([stats.prefetched, stats.prefetchUnused, stats.captured, stats.captureCacheHits], [1, 1, 0, 2]);
+  stats = await cycle(app);
+  assert.deepEqual([stats.prefetched, stats.captured], [0, 0]);
+  assert.deepEqual(fake.captureRequests.slice(before), [['%1']], 'one capture after the streak ended, then none');
+});
+
 test('a pane with activity in the capture\'s own second is captured again, since output may have followed', async (t) => {
   const { app, fake } = await buildTestApp(t);
   // An activity second that no capture during this test can be later than.

@@ -1,6 +1,6 @@
 // An in-memory TmuxServer for API tests: the test sets panes and screens directly and reads back what the
 // monitor asked of it (captures per pane, strategy switches), so caching and strategy can be proven without tmux.
-import type { PaneInfo, PoolStats, Strategy, TmuxServer, TmuxServerStatus } from '../../src/tmux/types.ts';
+import type { PaneInfo, PaneListing, PoolStats, Strategy, TmuxServer, TmuxServerStatus } from '../../src/tmux/types.ts';
 
 /** A pane as a test describes it: only the pane id is required, the rest has plain defaults. */
 export type FakePane = Partial<Omit<PaneInfo, 'socket' | 'serverPid'>> & { paneId: string };
@@ -29,7 +29,7 @@ export class FakeTmuxServer implements TmuxServer {
    * Runs after capturePanes took its snapshot and before it returns, like the time a reply spends on the way
    * back from tmux: a test can print more output (or let a second boundary pass) while a capture is in flight.
    */
-  afterSnapshot: ((paneIds: string[]) => void | Promise<void>) | null = null;
+  afterSnapshot: ((paneIds: readonly string[]) => void | Promise<void>) | null = null;
 
   private panes: PaneInfo[] = [];
   private readonly screens = new Map<string, string>();
@@ -107,7 +107,13 @@ export class FakeTmuxServer implements TmuxServer {
     return this.panes.map((p) => ({ ...p }));
   }
 
-  async capturePanes(paneIds: string[]): Promise<Map<string, string>> {
+  /** The list, then the captures (a capture request like any other, when there are any), as tmux takes them. */
+  async listAndCapture(capture: readonly string[]): Promise<PaneListing> {
+    const panes = await this.listPanes();
+    return { panes, screens: capture.length > 0 ? this.capturePanes(capture) : Promise.resolve(new Map()) };
+  }
+
+  async capturePanes(paneIds: readonly string[]): Promise<Map<string, string>> {
     this.captureRequests.push([...paneIds]);
     const out = new Map<string, string>();
     if (!this.up) return out;

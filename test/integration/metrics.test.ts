@@ -17,6 +17,7 @@ const DOCUMENTED = [
   'paneward_pool_connections_destroyed_total',
   'paneward_cache_requests_total',
   'paneward_cache_hit_ratio',
+  'paneward_capture_prefetches_total',
   'paneward_agents',
   'paneward_agent_transitions_total',
   'paneward_tmux_commands_total',

@@ -51,7 +51,10 @@ function slowServer(delayMs: number) {
       inFlight--;
       return [pane(1), pane(2)];
     },
-    async capturePanes(ids: string[]) {
+    async listAndCapture(capture: readonly string[]) {
+      return { panes: await server.listPanes(), screens: server.capturePanes(capture) };
+    },
+    async capturePanes(ids: readonly string[]) {
       return new Map(ids.map((id) => [id, `screen of ${id}`]));
     },
     status: () => ({ socket: '/fake/sock', up: true, reason: null, strategy: 'pool' as const, effectiveStrategy: 'pool' as const, lastOkAt: Date.now() }),

@@ -56,6 +56,24 @@ for (const strategy of ['pool', 'exec'] as const) {
     assert.equal(texts.get(b), 'beta');
     await h.finish();
   });
+
+  test(`listAndCapture via ${strategy} lists every pane and brings the screens asked along, on the first list and later ones`, async (t) => {
+    const h = await privateTmux(t);
+    const a = await h.newSession('a', "printf 'alpha\\n%%begin 1 1 1\\n'; exec sleep 1000");
+    const b = await h.newSession('b', "printf 'beta\\n'; exec sleep 1000");
+    await waitFor(async () => (await h.tmux('capture-pane', '-p', '-t', b)).includes('beta'), 3000);
+    const server = h.track(new TmuxServerClient({ socket: h.socket, strategy }));
+    for (const round of ['first', 'second']) {
+      const { panes, screens } = await server.listAndCapture([a, '%77', 'not-an-id', a]);
+      assert.deepEqual(panes.map((p) => p.paneId).sort(), [a, b].sort(), `${round} list`);
+      assert.deepEqual(await screens, new Map([[a, 'alpha\n%begin 1 1 1']]), `${round} list: only the pane asked that exists`);
+    }
+    if (strategy === 'pool') assert.equal(server.lastList?.everything, false, 'the second list went the short way');
+    const none = await server.listAndCapture([]);
+    assert.equal(none.panes.length, 2);
+    assert.deepEqual(await none.screens, new Map());
+    await h.finish();
+  });
 }
 
 test('no server: listPanes resolves [] and status says why; no process or busy loop is left', async (t) => {
