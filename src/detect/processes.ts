@@ -159,13 +159,14 @@ export class ProcessTable {
   }
 
   /**
-   * Does now what tree() calls would do on their way: the listing of /proc when due, the re-reads of every
-   * process in a tree whose check is due, and the rebuilding of trees that changed. Trees asked for afterwards
-   * (until the next listing or check is due) come back without reads.
+   * Does now what tree() calls would do on their way: the listing of /proc when due (or half due: a caller that
+   * refreshes once per LIST_EVERY_MS then lists here every time, never in a tree() call just after), the re-reads
+   * of every process in a tree whose check is due, and the rebuilding of trees that changed. Trees asked for
+   * afterwards (until the next listing or check is due) come back without reads.
    */
   refresh(): void {
     const now = this.clock();
-    if (!this.listed || now - this.listedAt >= LIST_EVERY_MS) this.list(now);
+    if (!this.listed || now - this.listedAt >= LIST_EVERY_MS / 2) this.list(now);
     for (const root of [...this.views.keys()]) this.view(root, now);
   }
 

@@ -70,6 +70,22 @@ test('a process started below a pane without its command changing joins the tree
   assert.deepEqual(argvs(table.tree(100, false)), ['-bash', 'node /opt/claude-code/cli.js', 'sh -c wrap', 'codex']);
 });
 
+test('refresh() lists /proc once half the interval has passed, so trees asked right after it read nothing', (t) => {
+  const proc = fakeProc(t);
+  proc.start(100, 1, ['-bash'], 500, 'bash');
+  const { clock, table } = clocked(proc.dir);
+  table.tree(100, true);
+  proc.start(101, 100, ['codex'], UPTIME_S);
+  clock.now += LIST_EVERY_MS / 2;
+  table.refresh();
+  assert.deepEqual(argvs(table.tree(100, false)), ['-bash', 'codex'], 'listed by refresh(), half an interval on');
+  proc.start(102, 100, ['sleep', '9'], UPTIME_S + 1);
+  clock.now += LIST_EVERY_MS - 1;
+  assert.deepEqual(argvs(table.tree(100, false)), ['-bash', 'codex'], 'tree() alone waits the whole interval');
+  clock.now += 1;
+  assert.deepEqual(argvs(table.tree(100, false)), ['-bash', 'codex', 'sleep 9']);
+});
+
 /** A shell pane whose tree was read, then a child forked that has not exec'd yet; the clock is at the next listing. */
 function forkedChild(t: { after(fn: () => void): void }) {
   const proc = fakeProc(t);

@@ -50,6 +50,8 @@ test('metrics expose every documented series and pass promtool check metrics', a
   assert.match(res.body, /^paneward_cache_requests_total\{layer="capture",result="(hit|miss)"\} [1-9]/m);
   const agents = [...res.body.matchAll(/^paneward_agents\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
   assert.equal(agents, 1, 'one agent counted across states and kinds');
+  const ruleHits = [...res.body.matchAll(/^paneward_detection_rule_hits_total\{kind="[^"]+",rule="[^"]+"\} (\d+)$/gm)];
+  assert.equal(ruleHits.reduce((n, m) => n + Number(m[1]), 0), 3, 'one rule decided the one pane in each of the 3 cycles');
 
   const lint = spawnSync('promtool', ['check', 'metrics'], { input: res.body, encoding: 'utf8' });
   assert.equal(lint.error, undefined, 'promtool is installed (.ci/run installs prometheus)');
