@@ -237,9 +237,11 @@ export class Poller {
     let classifyMs = 0;
     const expired = new Map<TmuxServer, Array<{ id: string; pane: PaneInfo }>>();
     const out: CycleOutput = { changes: [], refreshes: [], errors };
-    const classifyAll = (panes: Array<{ id: string; pane: PaneInfo }>) => {
+    /** Quiet panes classified while the store writes the changes (see below), by server. */
+    const afterWrite: Array<Array<{ id: string; pane: PaneInfo }>> = [];
+    const classifyAll = (panes: Array<{ id: string; pane: PaneInfo }>, into = out) => {
       const started = performance.now();
-      for (const { id, pane } of panes) this.classifyPane(classifier, id, pane, now, out);
+      for (const { id, pane } of panes) this.classifyPane(classifier, id, pane, now, into);
       classifyMs += performance.now() - started;
     };
 
@@ -267,18 +269,21 @@ export class Poller {
         const toCapture = wanted.filter((w) => !withList.has(w.pane.paneId));
         prefetched += withList.size;
         prefetchUnused += withList.size - (wanted.length - toCapture.length);
-        if (wanted.length === 0) {
-          classifyAll(quiet);
-          return;
+        if (toCapture.length === 0) {
+          // No round trip to hide them in: the quiet panes wait for the store write of this cycle's changes.
+          afterWrite.push(quiet);
+          if (wanted.length === 0) return;
         }
         // Taken before the request: output landing while the capture is in flight must not count as seen.
         const capturedAt = Date.now();
         const captureStarted = performance.now();
         const capture = settled(toCapture.length > 0 ? server.capturePanes(toCapture.map((w) => w.pane.paneId)) : Promise.resolve(new Map()));
-        // Panes that need no capture are classified while tmux works on the captures: the two run on different
-        // cores. One turn of the event loop first, so the request is on its way before this blocks.
-        await nextTurn();
-        classifyAll(quiet);
+        if (toCapture.length > 0) {
+          // Panes that need no capture are classified while tmux works on the captures: the two run on different
+          // cores. One turn of the event loop first, so the request is on its way before this blocks.
+          await nextTurn();
+          classifyAll(quiet);
+        }
         const [asked, along] = await Promise.all([capture, prefetch?.screens ?? settled(Promise.resolve(new Map()))]);
         captureMs = Math.max(captureMs, Math.max(asked.at, along.at) - captureStarted);
         for (const result of [asked, along]) {
@@ -299,11 +304,25 @@ export class Poller {
     const t3 = performance.now();
     let changed = 0;
     let written = 0;
-    try {
-      changed = await this.write(out.changes, now);
-      written = out.changes.length;
-    } catch (err) {
-      errors.push(`store write failed: ${(err as Error).message}`);
+    const writeOut = async (pending: PendingWrite[]) => {
+      try {
+        changed += await this.write(pending, now);
+        written += pending.length;
+      } catch (err) {
+        errors.push(`store write failed: ${(err as Error).message}`);
+      }
+    };
+    // The store takes the changed panes while this process classifies the quiet ones (Redis runs on the other
+    // core); what those bring (an agent gone idle, a refresh come due) is written after.
+    const writing = writeOut(out.changes);
+    if (afterWrite.length > 0) {
+      await nextTurn(); // the write on its way first
+      const quietOut: CycleOutput = { changes: [], refreshes: out.refreshes, errors };
+      for (const quiet of afterWrite) classifyAll(quiet, quietOut);
+      await writing;
+      if (quietOut.changes.length > 0) await writeOut(quietOut.changes);
+    } else {
+      await writing;
     }
 
     // Panes gone from a server that answered are gone; a server that failed to answer keeps its agents.

@@ -271,3 +271,54 @@ test("the classifier's upkeep runs while the lists are in flight, and an upkeep 
   assert.equal(stats.panes, 2, 'the cycle went on');
   assert.match(stats.errors.join(' '), /classifier upkeep failed: proc is unreadable/);
 });
+
+test('quiet panes are classified while the store writes the captured changes; what they bring is written in the same cycle', async () => {
+  const server = new FakeTmuxServer();
+  server.setPanes([
+    { paneId: '%1', windowActivity: pastSecond(120) },
+    { paneId: '%2', windowActivity: pastSecond(120), windowName: 'build' },
+  ]);
+  const store = createMemoryStore();
+  const events: string[] = [];
+  const write = store.write.bind(store);
+  store.write = async (obs) => {
+    events.push(`write ${obs.map((o) => o.paneId).join(',')}`);
+    await sleep(5); // a round trip, as to Redis
+    const result = await write(obs);
+    events.push('written');
+    return result;
+  };
+  const generic = createGenericClassifier({ idleAfterMs: 60_000 });
+  const p = new Poller({
+    monitor: 't',
+    servers: () => [server],
+    store,
+    classifier: () => ({
+      classify(input) {
+        events.push(`classify ${input.pane.paneId}`);
+        return generic.classify(input);
+      },
+      forget: (id) => generic.forget(id),
+    }),
+    intervalMs: 1000,
+    captureMaxAgeMs: 60_000,
+    refreshEveryMs: 60_000,
+  });
+  await p.runNow();
+  // %1 prints in every cycle: from the third move on its capture comes with the list, no round trip to hide the
+  // quiet panes' classification in.
+  for (let i = 1; i <= 3; i++) {
+    server.updatePane('%1', { windowActivity: pastSecond(100 - i) });
+    server.setScreen('%1', `output ${i}`);
+    if (i === 3) {
+      server.updatePane('%2', { windowName: 'test' }); // quiet, but renamed: a change found among the quiet panes
+      events.length = 0;
+    }
+    await p.runNow();
+  }
+  const stats = p.lastCycle!;
+  assert.equal(stats.prefetched, 1);
+  assert.equal(stats.written, 2);
+  assert.deepEqual(events, ['classify %1', 'write %1', 'classify %2', 'written', 'write %2', 'written']);
+  await p.stop();
+});
