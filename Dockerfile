@@ -27,4 +27,4 @@ USER 1000:1000
 ENV HOST=0.0.0.0 PORT=7700
 EXPOSE 7700
 HEALTHCHECK --interval=15s --timeout=3s CMD node -e "fetch('http://127.0.0.1:7700/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/src/server.js"]
+CMD ["node", "--expose-gc", "dist/src/server.js"]

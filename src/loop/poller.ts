@@ -48,6 +48,11 @@ export interface PollerOptions {
   captureMaxAgeMs: number;
   /** Unchanged agents are re-written this often so their TTL in the store does not lapse. */
   refreshEveryMs: number;
+  /**
+   * Runs when the upkeep after a cycle is done, in the quiet time before the next tick: the app collects young
+   * garbage there (see idle-gc.ts), so that a collection seldom falls inside a cycle.
+   */
+  betweenCycles?(): void;
   onCycle?(stats: CycleStats): void;
   onSkipped?(): void;
   onTransition?(from: AgentState | null, to: AgentState): void;
@@ -423,6 +428,7 @@ export class Poller {
         for (const r of results) {
           if (r.status === 'rejected') this.opts.log?.warn({ err: (r.reason as Error).message }, 'upkeep between cycles failed');
         }
+        this.opts.betweenCycles?.();
       })
       .finally(() => {
         if (this.upkeep === upkeep) this.upkeep = null;

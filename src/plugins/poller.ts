@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { agentCountKey } from '../metrics.ts';
+import { youngGenerationCollector } from '../loop/idle-gc.ts';
 import { Poller } from '../loop/poller.ts';
 
 declare module 'fastify' {
@@ -21,6 +22,7 @@ export default fp<{ config: Config; startLoop?: boolean }>(
       intervalMs: config.pollIntervalMs,
       captureMaxAgeMs: config.captureMaxAgeMs,
       refreshEveryMs: Math.max(1000, (config.agentTtlSeconds * 1000) / 3),
+      betweenCycles: youngGenerationCollector() ?? undefined,
       onCycle(s) {
         app.metrics.cycleFinished(s.durationMs / 1000, s.ok);
         app.metrics.cache('capture', true, s.captureCacheHits);

@@ -322,3 +322,36 @@ test('quiet panes are classified while the store writes the captured changes; wh
   assert.deepEqual(events, ['classify %1', 'write %1', 'classify %2', 'written', 'write %2', 'written']);
   await p.stop();
 });
+
+test('the between-cycles hook runs once per cycle, after the upkeep that followed it', async () => {
+  const server = new FakeTmuxServer();
+  server.setPanes([{ paneId: '%1', windowActivity: pastSecond() }]);
+  const events: string[] = [];
+  const listAndCapture = server.listAndCapture.bind(server);
+  Object.assign(server, {
+    listAndCapture(capture: readonly string[]) {
+      events.push('list');
+      return listAndCapture(capture);
+    },
+    async refreshQuiet() {
+      events.push('upkeep starts');
+      await sleep(20);
+      events.push('upkeep ends');
+    },
+  });
+  const p = new Poller({
+    monitor: 't',
+    servers: () => [server],
+    store: createMemoryStore(),
+    classifier: () => createGenericClassifier({ idleAfterMs: 5000 }),
+    intervalMs: 1000,
+    captureMaxAgeMs: 60_000,
+    refreshEveryMs: 60_000,
+    betweenCycles: () => events.push('between cycles'),
+  });
+  await p.runNow();
+  await p.runNow();
+  await p.stop();
+  const cycle = ['list', 'upkeep starts', 'upkeep ends', 'between cycles'];
+  assert.deepEqual(events, [...cycle, ...cycle]);
+});
