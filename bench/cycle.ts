@@ -15,7 +15,7 @@ import { startPrivateRedis, type PrivateRedis } from '../test/helpers/redis.ts';
 import { startPrivateTmux, type PrivateTmux } from '../test/helpers/tmux.ts';
 
 /** N panes in one session (a tenth printing, the rest still), created in one tmux round trip. */
-async function buildFleet(tmux: PrivateTmux, n: number): Promise<void> {
+export async function buildFleet(tmux: PrivateTmux, n: number): Promise<void> {
   // Scripts in files: tmux's config parser would expand $ and mangle nested quotes in inline commands.
   // The printer is one process, like an agent: a shell loop forking `sleep` 200 times a second across the fleet
   // cost this 2-core machine about a core (4-5 ms per fork) and measured the fleet instead of the monitor.
@@ -33,7 +33,7 @@ async function buildFleet(tmux: PrivateTmux, n: number): Promise<void> {
   if (panes.length !== n) throw new Error(`built ${panes.length} panes, wanted ${n}`);
 }
 
-const WARMUP_CYCLES = 10;
+export const WARMUP_CYCLES = 10;
 
 /** Runs `fn`, then sleeps out the rest of a one-second tick like the loop does; resolves with fn's duration (ms). */
 async function paced(fn: () => Promise<unknown>): Promise<number> {
@@ -46,22 +46,45 @@ async function paced(fn: () => Promise<unknown>): Promise<number> {
 
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 
-interface Run {
-  cycles: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  captures_per_cycle: number;
-  /** Captures asked with the list (panes on a streak of changes), and those of them not used. */
-  prefetched_per_cycle: number;
-  prefetch_unused_per_cycle: number;
-  cache_hit_ratio: number;
-  errors: number;
-  phases_p50_ms: { list: number; capture: number; classify: number; store: number };
+/** One measured cycle: how long the caller waited for it, and what it reported. */
+export interface CycleSample {
+  ms: number;
+  stats: CycleStats;
+}
+
+/** Percentiles of the cycles' durations and per-cycle averages of what they did. */
+export function summarize(samples: readonly CycleSample[]) {
+  const durations = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const stats = samples.map((s) => s.stats);
+  const ms = (v: number) => Math.round(v * 10) / 10;
+  const perCycle = (f: (s: CycleStats) => number) => stats.reduce((n, s) => n + f(s), 0) / stats.length;
+  const panes = stats.reduce((n, s) => n + s.panes, 0);
+  const hits = stats.reduce((n, s) => n + s.captureCacheHits, 0);
+  return {
+    cycles: samples.length,
+    p50_ms: ms(percentile(durations, 50)),
+    p90_ms: ms(percentile(durations, 90)),
+    p99_ms: ms(percentile(durations, 99)),
+    max_ms: ms(durations[durations.length - 1]!),
+    captures_per_cycle: Math.round(perCycle((s) => s.captured)),
+    /** Captures asked with the list (panes on a streak of changes), and those of them not used. */
+    prefetched_per_cycle: Math.round(perCycle((s) => s.prefetched)),
+    prefetch_unused_per_cycle: Number(perCycle((s) => s.prefetchUnused).toFixed(2)),
+    cache_hit_ratio: panes === 0 ? 0 : Number((hits / panes).toFixed(3)),
+    errors: stats.reduce((n, s) => n + s.errors.length, 0),
+    phases_p50_ms: {
+      list: median(stats.map((s) => s.phases.listMs)),
+      capture: median(stats.map((s) => s.phases.captureMs)),
+      classify: median(stats.map((s) => s.phases.classifyMs)),
+      store: median(stats.map((s) => s.phases.storeMs)),
+    },
+  };
+}
+
+type Run = ReturnType<typeof summarize> & {
   /** CPU per cycle of this process (the monitor) and of the tmux server: speed bought with CPU shows here. */
   cpu_ms_per_cycle: { monitor: number; tmux: number };
-}
+};
 
 /** utime + stime of a process in ms, from /proc (clock ticks of 10 ms on Linux). */
 function processCpuMs(pid: number): number {
@@ -92,41 +115,21 @@ async function measure(
     // Warm-up at the loop's pace: connect, first captures and writes, and the fleet's first seconds (a young
     // process's command line is read again at each check until it is 5 s old).
     for (let i = 0; i < WARMUP_CYCLES; i++) await paced(() => app.poller.runNow());
-    const stats: CycleStats[] = [];
-    const durations: number[] = [];
+    const samples: CycleSample[] = [];
     const tmuxPid = Number((await tmux.tmux('display-message', '-p', '#{pid}')).trim());
     // CPU over the whole window, so work done between cycles (refreshes of quiet panes) counts too.
     const monitorCpuBefore = process.cpuUsage();
     const tmuxCpuBefore = processCpuMs(tmuxPid);
     for (let i = 0; i < cycles; i++) {
-      durations.push(await paced(async () => void stats.push(await app.poller.runNow())));
+      let stats: CycleStats | undefined;
+      const ms = await paced(async () => void (stats = await app.poller.runNow()));
+      samples.push({ ms, stats: stats! });
     }
     const used = process.cpuUsage(monitorCpuBefore);
     const monitorCpu = (used.user + used.system) / 1000;
     const tmuxCpu = processCpuMs(tmuxPid) - tmuxCpuBefore;
-    durations.sort((a, b) => a - b);
     const ms = (v: number) => Math.round(v * 10) / 10;
-    const panes = stats.reduce((n, s) => n + s.panes, 0);
-    const hits = stats.reduce((n, s) => n + s.captureCacheHits, 0);
-    return {
-      cycles,
-      p50_ms: ms(percentile(durations, 50)),
-      p90_ms: ms(percentile(durations, 90)),
-      p99_ms: ms(percentile(durations, 99)),
-      max_ms: ms(durations[durations.length - 1]!),
-      captures_per_cycle: Math.round(stats.reduce((n, s) => n + s.captured, 0) / stats.length),
-      prefetched_per_cycle: Math.round(stats.reduce((n, s) => n + s.prefetched, 0) / stats.length),
-      prefetch_unused_per_cycle: Number((stats.reduce((n, s) => n + s.prefetchUnused, 0) / stats.length).toFixed(2)),
-      cache_hit_ratio: panes === 0 ? 0 : Number((hits / panes).toFixed(3)),
-      errors: stats.reduce((n, s) => n + s.errors.length, 0),
-      phases_p50_ms: {
-        list: median(stats.map((s) => s.phases.listMs)),
-        capture: median(stats.map((s) => s.phases.captureMs)),
-        classify: median(stats.map((s) => s.phases.classifyMs)),
-        store: median(stats.map((s) => s.phases.storeMs)),
-      },
-      cpu_ms_per_cycle: { monitor: ms(monitorCpu / cycles), tmux: ms(tmuxCpu / cycles) },
-    };
+    return { ...summarize(samples), cpu_ms_per_cycle: { monitor: ms(monitorCpu / cycles), tmux: ms(tmuxCpu / cycles) } };
   } finally {
     await app.close();
   }
@@ -182,10 +185,16 @@ export async function runCycleBench(argv: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await redis?.cleanup();
-    // kill-server takes tmux 3.3a minutes of CPU to close 1000 windows one by one, which would weigh on whatever
-    // runs next; SIGKILL closes every pty at once and the kernel hangs up the panes' processes.
-    const pid = Number((await tmux.tmux('display-message', '-p', '#{pid}').catch(() => '')).trim());
-    if (pid > 0) process.kill(pid, 'SIGKILL');
-    await tmux.cleanup();
+    await killFleet(tmux);
   }
+}
+
+/**
+ * Ends the fleet's server. kill-server takes tmux 3.3a minutes of CPU to close 1000 windows one by one, which would
+ * weigh on whatever runs next; SIGKILL closes every pty at once and the kernel hangs up the panes' processes.
+ */
+export async function killFleet(tmux: PrivateTmux): Promise<void> {
+  const pid = Number((await tmux.tmux('display-message', '-p', '#{pid}').catch(() => '')).trim());
+  if (pid > 0) process.kill(pid, 'SIGKILL');
+  await tmux.cleanup();
 }

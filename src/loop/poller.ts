@@ -212,7 +212,9 @@ export class Poller {
         const askedAt = Date.now();
         try {
           const { panes, screens } = await server.listAndCapture(expected);
-          return { server, panes, ok: true, prefetch: { ids: new Set(expected), screens: settled(screens), askedAt } };
+          const prefetch = { ids: new Set(expected), screens: settled(screens), askedAt, landed: false };
+          void prefetch.screens.then(() => (prefetch.landed = true));
+          return { server, panes, ok: true, prefetch };
         } catch (err) {
           errors.push(`${server.socket}: list-panes failed: ${(err as Error).message}`);
           return { server, panes: [] as PaneInfo[], ok: false, prefetch: null };
@@ -274,21 +276,20 @@ export class Poller {
         const toCapture = wanted.filter((w) => !withList.has(w.pane.paneId));
         prefetched += withList.size;
         prefetchUnused += withList.size - (wanted.length - toCapture.length);
-        if (toCapture.length === 0) {
-          // No round trip to hide them in: the quiet panes wait for the store write of this cycle's changes.
-          afterWrite.push(quiet);
-          if (wanted.length === 0) return;
-        }
         // Taken before the request: output landing while the capture is in flight must not count as seen.
         const capturedAt = Date.now();
         const captureStarted = performance.now();
         const capture = settled(toCapture.length > 0 ? server.capturePanes(toCapture.map((w) => w.pane.paneId)) : Promise.resolve(new Map()));
-        if (toCapture.length > 0) {
+        if (toCapture.length > 0 || prefetch?.landed === false) {
           // Panes that need no capture are classified while tmux works on the captures: the two run on different
           // cores. One turn of the event loop first, so the request is on its way before this blocks.
           await nextTurn();
           classifyAll(quiet);
+        } else {
+          // No capture to hide them behind: the quiet panes wait for the store write of this cycle's changes.
+          afterWrite.push(quiet);
         }
+        if (wanted.length === 0) return;
         const [asked, along] = await Promise.all([capture, prefetch?.screens ?? settled(Promise.resolve(new Map()))]);
         captureMs = Math.max(captureMs, Math.max(asked.at, along.at) - captureStarted);
         for (const result of [asked, along]) {

@@ -1,4 +1,5 @@
 // One tmux server as the monitor sees it: queries go through the pool or exec, with automatic fallback.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandResult, ControlClient } from './client.ts';
 import { isTmuxId } from './command.ts';
 import { TmuxError } from './errors.ts';
@@ -131,8 +132,14 @@ export class TmuxServerClient implements TmuxServer {
     const active = mark === this.knownMark && this.lastListAt > 0 ? activeListQueries(this.activeSince()) : null;
     const full = active ? null : paneListQuery();
     const listCommands = active ? [active.ids, active.active.command] : [full!.command];
-    const replies = client.runBatch([...listCommands, ...capture.map(captureCommand)]);
-    const screens = screensOf(capture, replies.slice(listCommands.length));
+    const replies = client.runBatch(listCommands);
+    // A moment later, so that tmux reads and runs the list alone and writes its reply before it takes the captures
+    // (queued behind the list, they cost no time): the caller reads the list while tmux captures. At 1000 panes the
+    // list came 13 ms after it was asked instead of 17, the captures at 20 ms either way.
+    const screens =
+      capture.length === 0
+        ? Promise.resolve(new Map<string, string>())
+        : sleep(1).then(() => screensOf(capture, client.runBatch(capture.map(captureCommand))));
     // The caller gets this promise only if the list succeeds; a failed list must not leave it rejecting unheard.
     screens.catch(() => undefined);
     const texts = await Promise.all(listCommands.map(async (cmd, i) => replyText(await replies[i]!, cmd, this.socket)));
