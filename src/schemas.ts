@@ -71,7 +71,7 @@ export const CycleStatsSchema = z
     prefetched: z
       .number()
       .int()
-      .describe('Captures asked together with the list, of the panes that changed in the last cycle (no round trip of their own)'),
+      .describe('Captures asked together with the list, of the panes that changed in each of their last two cycles (no round trip of their own)'),
     prefetchUnused: z.number().int().describe('Captures asked with the list whose pane turned out unchanged: not used'),
     captureCacheHits: z.number().int().describe('Panes skipped because tmux reported no change'),
     capturesAfter: z

@@ -17,8 +17,8 @@ export interface CycleStats {
   panes: number;
   captured: number;
   /**
-   * Captures asked together with the list, of the panes that changed in the last cycle (a working agent prints
-   * on); those whose pane turned out quiet are not used (`prefetchUnused`).
+   * Captures asked together with the list, of the panes that changed in each of their last two cycles (a working
+   * agent prints on); those whose pane turned out quiet are not used (`prefetchUnused`).
    */
   prefetched: number;
   prefetchUnused: number;
@@ -429,7 +429,11 @@ export class Poller {
         for (const r of results) {
           if (r.status === 'rejected') this.opts.log?.warn({ err: (r.reason as Error).message }, 'upkeep between cycles failed');
         }
-        this.opts.betweenCycles?.();
+        try {
+          this.opts.betweenCycles?.();
+        } catch (err) {
+          this.opts.log?.warn({ err: (err as Error).message }, 'work between cycles failed');
+        }
       })
       .finally(() => {
         if (this.upkeep === upkeep) this.upkeep = null;
