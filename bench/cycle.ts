@@ -45,6 +45,8 @@ async function paced(fn: () => Promise<unknown>): Promise<number> {
 }
 
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+/** Milliseconds to one decimal. */
+const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** One measured cycle: how long the caller waited for it, and what it reported. */
 export interface CycleSample {
@@ -56,16 +58,15 @@ export interface CycleSample {
 export function summarize(samples: readonly CycleSample[]) {
   const durations = samples.map((s) => s.ms).sort((a, b) => a - b);
   const stats = samples.map((s) => s.stats);
-  const ms = (v: number) => Math.round(v * 10) / 10;
   const perCycle = (f: (s: CycleStats) => number) => stats.reduce((n, s) => n + f(s), 0) / stats.length;
   const panes = stats.reduce((n, s) => n + s.panes, 0);
   const hits = stats.reduce((n, s) => n + s.captureCacheHits, 0);
   return {
     cycles: samples.length,
-    p50_ms: ms(percentile(durations, 50)),
-    p90_ms: ms(percentile(durations, 90)),
-    p99_ms: ms(percentile(durations, 99)),
-    max_ms: ms(durations[durations.length - 1]!),
+    p50_ms: round1(percentile(durations, 50)),
+    p90_ms: round1(percentile(durations, 90)),
+    p99_ms: round1(percentile(durations, 99)),
+    max_ms: round1(durations[durations.length - 1]!),
     captures_per_cycle: Math.round(perCycle((s) => s.captured)),
     /** Captures asked with the list (panes on a streak of changes), and those of them not used. */
     prefetched_per_cycle: Math.round(perCycle((s) => s.prefetched)),
@@ -128,8 +129,7 @@ async function measure(
     const used = process.cpuUsage(monitorCpuBefore);
     const monitorCpu = (used.user + used.system) / 1000;
     const tmuxCpu = processCpuMs(tmuxPid) - tmuxCpuBefore;
-    const ms = (v: number) => Math.round(v * 10) / 10;
-    return { ...summarize(samples), cpu_ms_per_cycle: { monitor: ms(monitorCpu / cycles), tmux: ms(tmuxCpu / cycles) } };
+    return { ...summarize(samples), cpu_ms_per_cycle: { monitor: round1(monitorCpu / cycles), tmux: round1(tmuxCpu / cycles) } };
   } finally {
     await app.close();
   }

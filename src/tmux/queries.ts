@@ -1,4 +1,4 @@
-// The batched queries the monitor needs: one `list-panes -a` and `capture-pane` per pane.
+// The batched queries the monitor needs: the pane lists (`list-panes -a`) and `capture-pane` per pane.
 import { randomBytes } from 'node:crypto';
 import { TrustedFormat, command, flags, format, isTmuxId, messageFormat, target, type TmuxCommand } from './command.ts';
 import type { PaneInfo } from './types.ts';
@@ -192,8 +192,8 @@ function parseOutputFacts(numbers: string, title: string, currentCommand: string
 }
 
 /**
- * Parses the output of paneListQuery(), activeListQueries().active, paneBucketQuery() or paneDetailQuery(); `output` is the reply's lines
- * joined with "\n", `record` the query's. Split at the separator it reads: summary lines, then per detailed pane
+ * Parses the output of paneListQuery(), activeListQueries().active, paneBucketQuery() or paneDetailQuery();
+ * `output` is the reply's lines joined with "\n", `record` the query's. Split at the separator it reads: summary lines, then per detailed pane
  * its fields, then the line break and more summary lines. The last summary line before a detail belongs to that
  * detail. A text may be anything, even "\n", but it sits at a known position, so it is never taken for a record's
  * end. Blank lines are malformed, except with `blankLines` (the output of paneBucketQuery).

@@ -87,11 +87,12 @@ export class TmuxServerClient implements TmuxServer {
   }
 
   /**
-   * Every pane of every session. Through the pool, a list asks every pane only whether it changed (window
-   * activity, dead), asks the panes active since the previous list what output changes (title, command, pid), and
-   * asks full details only of panes that are new or whose dead flag moved; the rest keep the details last seen,
-   * which refreshQuiet() renews between cycles. Anything that changes details without output (a rename, a new or
-   * closed window, a layout change) reaches the pool as a notification and makes the next list ask everything.
+   * Every pane of every session. Through the pool, a list asks every pane only its id, asks the panes active since
+   * the previous list or dead (tmux filters them) whether and how their output changed them (activity, title,
+   * command, pid, indexes), and asks full details only of panes that are new or whose dead flag moved; the rest keep
+   * the details last seen, which refreshQuiet() renews between cycles. Anything that changes details without output
+   * (a rename, a new or closed window, a layout change) reaches the pool as a notification and makes the next list
+   * ask everything.
    * Exec gets no notifications, so it always asks everything.
    */
   async listPanes(): Promise<PaneInfo[]> {
