@@ -38,7 +38,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['agents'],
         summary: 'List agents',
-        description: 'ETag follows the global change sequence: send If-None-Match to get 304 while nothing changed.',
+        description: 'ETag follows the global change sequence (and, while answers are stale, local changes too): send If-None-Match to get 304 while nothing changed.',
         querystring: ListQuerySchema,
         response: {
           200: z.object({
@@ -59,9 +59,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const { limit, cursor, since, ...filter } = req.query;
-      const stale = !app.store.health().up;
-      const seq = await app.store.seq();
-      if (etagMatches(req, reply, `${seq}${stale ? '-stale' : ''}`)) return reply.code(304).send(null);
+      if (etagMatches(req, reply, await app.store.changeTag())) return reply.code(304).send(null);
       if (since !== undefined) {
         const changes = await app.store.since(since, filter);
         return { agents: changes.agents, nextCursor: null, seq: changes.seq, removed: changes.removed, full: changes.full ?? false };

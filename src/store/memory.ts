@@ -219,6 +219,10 @@ export class MemoryStore implements AgentStore {
     return e.history.slice(-clampLimit(limit)).reverse();
   }
 
+  async changeTag(): Promise<string> {
+    return String(await this.seq());
+  }
+
   async seq(): Promise<number> {
     return this.currentSeq;
   }

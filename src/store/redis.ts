@@ -1,6 +1,7 @@
 // The Redis store: one hash per agent written through a Lua compare-and-set script, a global change seq, a
 // capped transition stream per agent, TTLs so a dead monitor's agents expire, and a read cache in front.
 // Key layout and the script logic are described in README.md; the scripts live in redis-scripts.ts.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type ChainableCommander } from 'ioredis';
 import type { AgentObservation, AgentRecord, AgentState, StateTransition } from '../agents/model.ts';
 import type { VersionedResult, VersionedWrite } from './memory.ts';
@@ -96,7 +97,9 @@ export class RedisStore implements AgentStore {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
-      commandTimeout: 5000,
+      // A Redis that holds the connection but stops answering costs the loop at most this once: the resilient
+      // wrapper then serves from memory and only PINGs (see resilient.ts) until it answers again.
+      commandTimeout: 2000,
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
       connectionName: `paneward:${opts.monitor}`,
     });
@@ -160,6 +163,21 @@ export class RedisStore implements AgentStore {
       unwrap(await pipeline.exec());
     } finally {
       this.cache.invalidate();
+    }
+  }
+
+  /** Whether Redis answers a PING within `timeoutMs`; never rejects. */
+  async ping(timeoutMs: number): Promise<boolean> {
+    const timer = new AbortController();
+    const answered = this.client.ping().then(
+      () => true,
+      () => false,
+    );
+    const late = sleep(timeoutMs, false, { signal: timer.signal, ref: false }).catch(() => false);
+    try {
+      return await Promise.race([answered, late]);
+    } finally {
+      timer.abort();
     }
   }
 
@@ -228,6 +246,10 @@ export class RedisStore implements AgentStore {
     const count = Math.min(clampLimit(limit), this.historyLimit);
     const entries = await this.client.xrevrange(this.key(`history:${id}`), '+', '-', 'COUNT', count);
     return entries.map(([, fields]) => parseTransition(fields));
+  }
+
+  async changeTag(): Promise<string> {
+    return String(await this.seq());
   }
 
   async seq(): Promise<number> {

@@ -7,6 +7,14 @@ import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, St
 
 /** Removals made while Redis was down and not yet replayed; beyond this the Redis TTL removes them instead. */
 const MAX_PENDING_REMOVALS = 10_000;
+/** After Redis failed, it is tried again after this long, doubling up to RETRY_MAX_MS while it keeps failing. */
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 10_000;
+/**
+ * How long a connected Redis gets to answer the PING that comes before a rewrite: one that accepts connections but
+ * does not answer (stopped, swapping) must not hold up the loop's writes for a command timeout each time.
+ */
+const PROBE_TIMEOUT_MS = 500;
 
 export class ResilientStore implements AgentStore {
   /** Set while Redis has not seen this process's latest state; reads then come from the mirror. */
@@ -16,6 +24,11 @@ export class ResilientStore implements AgentStore {
   private readonly pendingRemovals = new Set<string>();
   /** Writes, removals and resyncs run one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** While out of sync: when Redis may be tried again, and the wait after the next failure. */
+  private retryAt = 0;
+  private retryDelayMs = RETRY_MIN_MS;
+  /** The PING (and the rewrite after it) in flight, if any: at most one at a time. */
+  private probing: Promise<void> | null = null;
   private readonly stopListening: () => void;
 
   constructor(
@@ -27,13 +40,14 @@ export class ResilientStore implements AgentStore {
       // After any reconnect Redis may have restarted empty even if no command of ours failed meanwhile.
       if (connectedBefore) this.outOfSync ??= 'reconnected; rewriting state';
       connectedBefore = true;
+      this.retryAt = 0; // a new connection answered its ready check: worth a try at once
       if (this.outOfSync !== null) void this.exclusive(() => this.resync());
     });
   }
 
   async write(observations: AgentObservation[]): Promise<WriteResult> {
+    this.resyncSoon();
     return this.exclusive(async () => {
-      await this.resync();
       if (this.outOfSync === null) {
         try {
           const results = await this.redis.writeVersioned(observations.map((obs) => this.versionedWrite(obs)));
@@ -50,9 +64,9 @@ export class ResilientStore implements AgentStore {
   }
 
   async remove(ids: string[]): Promise<void> {
+    this.resyncSoon();
     return this.exclusive(async () => {
       await this.mirror.remove(ids);
-      await this.resync();
       if (this.outOfSync === null) {
         try {
           await this.redis.remove(ids);
@@ -127,6 +141,11 @@ export class ResilientStore implements AgentStore {
     return seq;
   }
 
+  async changeTag(): Promise<string> {
+    const seq = await this.seq();
+    return this.outOfSync === null ? String(seq) : `${seq}-stale-${await this.mirror.seq()}`;
+  }
+
   health(): StoreHealth {
     const health = this.redis.health();
     if (health.up && this.outOfSync !== null) return { backend: 'redis', up: false, reason: this.outOfSync };
@@ -144,13 +163,16 @@ export class ResilientStore implements AgentStore {
 
   async close(): Promise<void> {
     this.stopListening();
+    this.retryAt = Infinity; // no new probe
+    await this.probing;
     await this.queue;
     await this.redis.close();
     await this.mirror.close();
   }
 
+  /** Reads never wait on a Redis that failed: they serve the mirror while a probe (see resyncSoon) runs aside. */
   private async read<T>(fromRedis: () => Promise<T>, fromMirror: () => Promise<T>): Promise<T> {
-    if (this.outOfSync !== null && this.redis.isReady()) await this.exclusive(() => this.resync());
+    this.resyncSoon();
     if (this.outOfSync === null) {
       try {
         return await fromRedis();
@@ -159,6 +181,22 @@ export class ResilientStore implements AgentStore {
       }
     }
     return fromMirror();
+  }
+
+  /**
+   * While out of sync and the retry is due, PINGs Redis in the background and, if it answers in time, rewrites the
+   * mirror into it. Callers go on with the mirror meanwhile, so a Redis that hangs costs them nothing.
+   */
+  private resyncSoon(): void {
+    if (this.outOfSync === null || this.probing || Date.now() < this.retryAt || !this.redis.isReady()) return;
+    const probe = async () => {
+      if (await this.redis.ping(PROBE_TIMEOUT_MS)) await this.exclusive(() => this.resync());
+      else this.fallBehind(new Error(`no answer to PING within ${PROBE_TIMEOUT_MS} ms`));
+    };
+    const probing: Promise<void> = probe().finally(() => {
+      if (this.probing === probing) this.probing = null;
+    });
+    this.probing = probing;
   }
 
   /** Rewrite the mirror into Redis once it is reachable again; call only inside `exclusive`. */
@@ -174,6 +212,7 @@ export class ResilientStore implements AgentStore {
       const results = await this.redis.writeVersioned(snapshot);
       results.forEach((r, i) => this.mirror.adopt(snapshot[i]!.obs, r.stamp));
       this.outOfSync = null;
+      this.retryDelayMs = RETRY_MIN_MS;
     } catch (err) {
       this.fallBehind(err);
     }
@@ -191,6 +230,8 @@ export class ResilientStore implements AgentStore {
 
   private fallBehind(err: unknown): void {
     this.outOfSync = `redis unavailable: ${err instanceof Error ? err.message : String(err)}`;
+    this.retryAt = Date.now() + this.retryDelayMs;
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
   }
 
   private noteSeq(seq: number): void {

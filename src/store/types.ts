@@ -62,6 +62,11 @@ export interface AgentStore {
   history(id: string, limit: number): Promise<StateTransition[]>; // newest first
   /** Global change sequence: grows on every version bump and every removal. */
   seq(): Promise<number>;
+  /**
+   * What list ETags follow: moves whenever an answer of `list` or `since` may have changed. The seq, and while
+   * the answers are stale (Redis away, the seq standing still) also the local changes since.
+   */
+  changeTag(): Promise<string>;
   health(): StoreHealth;
   close(): Promise<void>;
 }

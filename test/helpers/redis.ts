@@ -10,6 +10,9 @@ export interface PrivateRedis {
   /** Stop the server (SIGKILL) to simulate Redis going away; start() brings it back on the same port. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that keeps its connections but answers nothing (stopped, swapping). */
+  pause(): void;
+  resume(): void;
   cleanup(): Promise<void>;
 }
 
@@ -62,6 +65,22 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     });
   }
 
+  const signal = (sig: NodeJS.Signals) => {
+    if (!child || child.exitCode !== null) throw new Error('redis-server is not running');
+    child.kill(sig);
+  };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop, cleanup: stop };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop,
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+    // A stopped process dies of SIGKILL too; SIGCONT first all the same, so nothing is left stopped if it lives on.
+    cleanup: async () => {
+      if (child && child.exitCode === null) child.kill('SIGCONT');
+      await stop();
+    },
+  };
 }

@@ -93,6 +93,8 @@ describe('Redis outage', () => {
     assert.equal(before.seq, 2);
     assert.deepEqual(store.health(), { backend: 'redis', up: true, reason: null });
 
+    const tagUp = await store.changeTag();
+    assert.equal(tagUp, '2');
     await stopRedis();
     const whileDown = await store.write([observation('a', { state: 'waiting', observedAt: T0 + 1 }), observation('c')]);
     assert.deepEqual(whileDown.changed.map((r) => [r.id, r.version, r.stale]), [['a', 2, true], ['c', 1, true]]);
@@ -117,6 +119,15 @@ describe('Redis outage', () => {
     assert.equal(await store.screen('a'), 'screen of a while waiting');
     assert.equal((await store.history('a', 5))[0]?.to, 'waiting');
 
+    // The seq stands still while Redis is away; list ETags still move with every change the mirror takes.
+    const tagDown = await store.changeTag();
+    assert.match(tagDown, /^2-stale-\d+$/);
+    assert.notEqual(tagDown, tagUp);
+    await store.write([observation('c', { observedAt: T0 + 2 })]); // a refresh: nothing a reader sees moved
+    assert.equal(await store.changeTag(), tagDown);
+    await store.write([observation('c', { state: 'idle', observedAt: T0 + 3 })]);
+    assert.notEqual(await store.changeTag(), tagDown);
+
     // A loop that keeps running for many cycles holds one entry per live agent, not a queue of writes.
     for (let i = 2; i < 200; i++) {
       await store.write([observation('a', { state: i % 2 ? 'idle' : 'waiting', observedAt: T0 + i }), observation('c', { observedAt: T0 + i })]);
@@ -124,6 +135,7 @@ describe('Redis outage', () => {
     assert.equal((store as ResilientStore).mirrorSize(), 2);
     const lastLocal = await store.get('a');
     assert.ok(lastLocal && lastLocal.version > 100);
+    const lastC = await store.get('c');
 
     await startRedis(); // an empty Redis: no persistence in the test server
     await waitFor('redis to be back and resynced', () => store.health().up);
@@ -131,7 +143,7 @@ describe('Redis outage', () => {
 
     assert.equal(await raw.hget('paneward:{agents}:agent:a', 'v'), String(lastLocal.version), 'version continues, never back to 1');
     assert.equal(await raw.hget('paneward:{agents}:agent:a', 'state'), lastLocal.state);
-    assert.equal(await raw.hget('paneward:{agents}:agent:c', 'v'), '1');
+    assert.equal(await raw.hget('paneward:{agents}:agent:c', 'v'), String(lastC?.version));
     assert.equal(await raw.exists('paneward:{agents}:agent:b'), 0);
     assert.ok(Number(await raw.get('paneward:{agents}:seq')) > 2, 'the global seq did not restart below what callers saw');
 
@@ -178,6 +190,54 @@ describe('Redis outage', () => {
     await sleep(2500);
     const clients = await raw.client('LIST');
     assert.doesNotMatch(String(clients), /name=paneward:closer/);
+  });
+});
+
+describe('A Redis that stops answering', () => {
+  test('costs one command timeout; then nothing waits on it, the mirror serves stale, and it catches up once Redis answers', { timeout: 60_000 }, async (t) => {
+    await raw.flushall();
+    const store = createStore({ monitor: 'm1', redisUrl: server.url });
+    t.after(() => store.close());
+    t.after(() => server.resume());
+    await store.write([observation('a')]);
+
+    server.pause();
+    const first = await store.write([observation('a', { state: 'waiting', observedAt: T0 + 1 })]);
+    assert.equal(first.changed[0]?.stale, true, 'the write that met the timeout went to the mirror');
+    assert.equal(store.health().up, false);
+    assert.match(store.health().reason ?? '', /timed? ?out/i);
+
+    // Every call below would take the 2 s command timeout if it waited on Redis; the probes run aside.
+    const slowest = { ms: 0, what: '' };
+    const timed = async (what: string, call: () => Promise<unknown>) => {
+      const started = performance.now();
+      await call();
+      const ms = performance.now() - started;
+      if (ms > slowest.ms) Object.assign(slowest, { ms, what });
+    };
+    let version = first.changed[0]!.version;
+    const until = Date.now() + 3000; // past several probe retries (0.5 s, 1 s, 2 s)
+    for (let i = 2; Date.now() < until; i++) {
+      await timed('write', async () => {
+        const result = await store.write([observation('a', { state: i % 2 ? 'waiting' : 'idle', observedAt: T0 + i })]);
+        assert.equal(result.changed[0]?.stale, true);
+        version = result.changed[0]!.version;
+      });
+      await timed('get', async () => assert.equal((await store.get('a'))?.stale, true));
+      await timed('list', () => store.list({}, 10, null));
+      await timed('changeTag', () => store.changeTag());
+      await sleep(100);
+    }
+    assert.ok(slowest.ms < 1000, `the slowest call (${slowest.what}) took ${Math.round(slowest.ms)} ms: it waited on the stopped Redis`);
+
+    server.resume();
+    await waitFor('the probe to find Redis answering and the rewrite', async () => {
+      await store.write([observation('a', { state: 'error', observedAt: T0 + 10_000 })]);
+      return store.health().up;
+    });
+    version += 1; // the state just written
+    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'v'), String(version), 'the versions counted meanwhile reached Redis');
+    assert.equal((await store.get('a'))?.stale, false);
   });
 });
 
