@@ -8,19 +8,27 @@ import { test } from 'node:test';
 import { freePort } from '../helpers/redis.ts';
 import { controlClientPids, startPrivateTmux, tmuxEnv } from '../helpers/tmux.ts';
 
-test('SIGTERM stops the loop, drains the pool and exits 0 with no orphaned tmux -C', async (t) => {
+test('SIGTERM to `npm start` (the README command) stops the loop, drains the pool and exits 0 with no orphaned tmux -C', async (t) => {
   const tmux = await startPrivateTmux();
   t.after(() => tmux.cleanup());
   await tmux.newSession('agents', 'sleep 600');
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  // npm runs the script through sh, which must exec node: a shell in between would not pass the signal on.
+  const child = spawn('npm', ['start', '--silent'], {
     env: { ...tmuxEnv(), TMUX_SOCKETS: tmux.socket, PORT: String(port), POLL_INTERVAL_MS: '100', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, so that cleanup reaches a server npm failed to stop
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   child.stdout.resume();
-  t.after(() => child.kill('SIGKILL'));
+  t.after(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is gone: everything exited
+    }
+  });
 
   let ready = false;
   for (let i = 0; i < 100 && !ready; i++) {
@@ -37,6 +45,7 @@ test('SIGTERM stops the loop, drains the pool and exits 0 with no orphaned tmux 
   assert.equal(code, 0, stderr);
   await sleep(100);
   assert.deepEqual(controlClientPids(tmux.socket), [], 'no tmux -C left behind');
+  assert.equal(await fetch(`http://127.0.0.1:${port}/livez`).then(() => 'serving', () => 'gone'), 'gone', 'the server exited with npm');
 });
 
 test('an invalid setting exits at once with one line naming the variable', async () => {
