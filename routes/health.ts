@@ -68,7 +68,7 @@ const health: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/metrics',
-    { schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)', hide: false } },
+    { schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)', querystring: z.strictObject({}) } },
     async (_req, reply) => {
       const body = await app.metrics.registry.metrics();
       return reply.type(app.metrics.registry.contentType).send(body);

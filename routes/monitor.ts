@@ -1,6 +1,7 @@
 // The monitor itself: loop, pools, caches and tmux servers; switch strategy; run a cycle on demand.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { BodyNotAccepted } from '../src/errors.ts';
 import { CycleStatsSchema, ErrorSchema, StrategySchema } from '../src/schemas.ts';
 
 const CacheSchema = z.object({ hits: z.number().int(), misses: z.number().int(), hitRatio: z.number() });
@@ -51,6 +52,8 @@ const withRatio = ({ hits, misses }: { hits: number; misses: number }) => ({
 });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const NoBodySchema = z.strictObject({});
 
 const monitor: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -116,6 +119,12 @@ const monitor: FastifyPluginAsyncZod = async (app) => {
         summary: 'Run a poll cycle now (after the one in flight, never overlapping) and return its statistics',
         querystring: z.strictObject({}),
         response: { 200: CycleStatsSchema, 400: ErrorSchema },
+      },
+      // No body, or an empty JSON object: anything in it would be a setting this endpoint ignores. Checked here,
+      // not as schema.body, which would make the OpenAPI document say a body is required.
+      preValidation: async (req) => {
+        const parsed = NoBodySchema.safeParse(req.body ?? {});
+        if (!parsed.success) throw new BodyNotAccepted(parsed.error.issues[0]!.message);
       },
     },
     async () => app.poller.runNow(),

@@ -3,7 +3,12 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { defaultSocketPath } from './tmux/index.ts';
 
-const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const intFrom = (min: number, max: number) => {
+  const allowed = { error: `a whole number from ${min} to ${max}` };
+  return z.coerce.number(allowed).int(allowed).min(min, allowed).max(max, allowed);
+};
+/** Variables whose value an error message must not repeat: it may be, or hold, a secret. */
+const SECRET = new Set(['API_TOKEN', 'REDIS_URL']);
 const boolFrom = z.stringbool();
 
 export const ConfigSchema = z
@@ -21,7 +26,9 @@ export const ConfigSchema = z
     CAPTURE_MAX_AGE_MS: intFrom(0, 3_600_000)
       .default(30_000)
       .describe('Re-capture a pane at least this often even when tmux reports no activity'),
-    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional().describe('Redis to store agents in (unset: embedded in-memory store)'),
+    REDIS_URL: z
+      .url({ protocol: /^rediss?$/, hostname: /./, error: 'a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379' })
+      .optional().describe('Redis to store agents in (unset: embedded in-memory store)'),
     AGENT_TTL_SECONDS: intFrom(5, 86_400).default(60).describe('Agents of a monitor that stopped writing expire from Redis after this'),
     MONITOR_ID: z
       .string()
@@ -70,13 +77,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`);
+    const given = SECRET.has(name) ? '' : `=${JSON.stringify(env[name] ?? '')}`;
+    throw new ConfigError(`invalid ${name}${given}: ${issue.message}`);
   }
   const e = parsed.data;
   const sockets = (e.TMUX_SOCKETS ?? defaultSocketPath(env))
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  if (sockets.length === 0) throw new ConfigError(`invalid TMUX_SOCKETS=${JSON.stringify(e.TMUX_SOCKETS)}: no socket path in it`);
   for (const s of sockets) {
     if (/[\n\r\0]/.test(s)) throw new ConfigError('invalid TMUX_SOCKETS: a socket path contains a newline or NUL');
   }

@@ -21,4 +21,10 @@ export const ForeignHost = createError<[string]>(
   "Host header '%s' is not a loopback name; paneward on loopback only answers localhost, 127.0.0.1 or [::1] (DNS rebinding protection)",
   403,
 );
+export const RepeatedQueryField = createError<[string]>(
+  'PANEWARD_ERR_VALIDATION',
+  'querystring.%s: given more than once; every query field takes one value',
+  400,
+);
+export const BodyNotAccepted = createError<[string]>('PANEWARD_ERR_VALIDATION', 'body: this endpoint takes no body, or {}: %s', 400);
 export const BadCursor = createError('PANEWARD_ERR_BAD_CURSOR', 'querystring.cursor: not a cursor this server issued', 400);

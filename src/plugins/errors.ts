@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { FastifyError } from 'fastify';
+import { RepeatedQueryField } from '../errors.ts';
 
 export default fp(
   async (app) => {
@@ -25,6 +26,13 @@ export default fp(
       }
       if (status === 401) reply.header('www-authenticate', 'Bearer realm="paneward"');
       return reply.code(status).send({ statusCode: status, code: err.code, error: STATUS_CODES[status] ?? 'Error', message: err.message });
+    });
+    // Every query field takes one value: a repeated one (?limit=5&limit=6) reaches validation as an array and would
+    // be reported as the wrong type.
+    app.addHook('preValidation', async (req) => {
+      for (const [field, value] of Object.entries((req.query ?? {}) as Record<string, unknown>)) {
+        if (Array.isArray(value)) throw new RepeatedQueryField(field);
+      }
     });
     app.setNotFoundHandler((req, reply) => {
       reply.code(404).send({

@@ -34,8 +34,9 @@ export default fp<{ config: Config }>(
       if (route === undefined) return; // no route: a 404 reveals nothing
       const guarded = route.startsWith('/v1/') || (config.metricsAuth && route === '/metrics');
       if (!guarded) return;
-      const [scheme, token] = (req.headers.authorization ?? '').split(' ', 2);
-      if (scheme?.toLowerCase() !== 'bearer' || !token || !tokenMatches(token, expected)) throw new Unauthorized();
+      // The scheme, spaces, the token, nothing after it (RFC 6750 tokens hold no spaces).
+      const token = /^bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      if (!token || !tokenMatches(token, expected)) throw new Unauthorized();
     });
   },
   { name: 'paneward-security' },

@@ -23,7 +23,22 @@ test('PORT=abc throws one line naming PORT', () => {
   assert.ok(err instanceof ConfigError);
   assert.match(err.message, /\bPORT\b/);
   assert.match(err.message, /abc/);
+  assert.match(err.message, /a whole number from 0 to 65535/, 'says what is allowed');
   assert.doesNotMatch(err.message, /\n/);
+});
+
+test('REDIS_URL must be redis:// or rediss:// with a host; neither it nor API_TOKEN is repeated in the error', () => {
+  for (const url of ['http://localhost:6379', 'redis://', 'redis://:hunter2hunter2@']) {
+    const err = configError({ REDIS_URL: url, TMUX_SOCKETS: NO_SOCKET });
+    assert.equal(err.message, 'invalid REDIS_URL: a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379', url);
+  }
+  assert.equal(loadConfig({ REDIS_URL: 'rediss://user:pw@cache.internal:6380/2', TMUX_SOCKETS: NO_SOCKET }).redisUrl, 'rediss://user:pw@cache.internal:6380/2');
+  const token = configError({ API_TOKEN: 'short-secret', TMUX_SOCKETS: NO_SOCKET });
+  assert.equal(token.message, 'invalid API_TOKEN: at least 16 characters');
+});
+
+test('TMUX_SOCKETS with no path in it is refused rather than watching nothing', () => {
+  for (const value of [',', ' , ']) assert.match(configError({ TMUX_SOCKETS: value }).message, /^invalid TMUX_SOCKETS=.*: no socket path in it$/);
 });
 
 test('out-of-range numbers and unknown enum values name their variable', () => {

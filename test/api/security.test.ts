@@ -15,6 +15,8 @@ test('with apiToken set, /v1/* without a token or with a wrong one is 401 with W
     { authorization: TOKEN },
     { authorization: `Basic ${Buffer.from(`user:${TOKEN}`).toString('base64')}` },
     { authorization: 'Bearer ' },
+    { authorization: `Bearer ${TOKEN} trailing` },
+    { authorization: `Bearer ${TOKEN},Bearer ${TOKEN}` },
   ];
   for (const headers of attempts) {
     for (const [method, url] of [['GET', '/v1/agents'], ['GET', '/v1/monitor'], ['POST', '/v1/monitor/cycle'], ['GET', '/v1/agents/x-1/screen']] as const) {
@@ -34,6 +36,7 @@ test('with apiToken set, the right bearer token gets 200', async (t) => {
   assert.equal((await app.inject({ url: '/v1/agents', headers: bearer(TOKEN) })).statusCode, 200);
   assert.equal((await app.inject({ url: '/v1/monitor', headers: bearer(TOKEN) })).statusCode, 200);
   assert.equal((await app.inject({ method: 'POST', url: '/v1/monitor/cycle', headers: bearer(TOKEN) })).statusCode, 200);
+  assert.equal((await app.inject({ url: '/v1/agents', headers: { authorization: `bearer  ${TOKEN}` } })).statusCode, 200, 'scheme in any case, more than one space');
 });
 
 test('a percent-encoded /v1 path reaches no agent data without the token', async (t) => {

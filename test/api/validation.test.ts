@@ -9,6 +9,17 @@ test('an unknown query field is a 400 naming the field', async (t) => {
   assertBadRequestNaming(await app.inject({ url: '/v1/monitor?bogus=1' }), 'bogus');
 });
 
+test('a query field given twice is a 400 that says so; so is a body on POST /v1/monitor/cycle and a query on /metrics', async (t) => {
+  const { app } = await buildTestApp(t);
+  const twice = await app.inject({ url: '/v1/agents?limit=5&limit=6' });
+  assertBadRequestNaming(twice, 'limit');
+  assert.match(twice.json().message, /given more than once/);
+  assertBadRequestNaming(await app.inject({ url: '/v1/agents?state=idle&state=working' }), 'state');
+  assertBadRequestNaming(await app.inject({ method: 'POST', url: '/v1/monitor/cycle', payload: { now: true } }), 'now');
+  assertBadRequestNaming(await app.inject({ url: '/metrics?format=json' }), 'format');
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/monitor/cycle', payload: {} })).statusCode, 200);
+});
+
 test('limit=0 and limit=abc are 400s naming limit', async (t) => {
   const { app } = await buildTestApp(t);
   assertBadRequestNaming(await app.inject({ url: '/v1/agents?limit=0' }), 'limit');
