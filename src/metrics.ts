@@ -81,13 +81,13 @@ export function createMetrics() {
   });
   const tmuxCommands = new Counter({
     name: 'paneward_tmux_commands_total',
-    help: 'tmux commands run, by strategy and result',
+    help: 'tmux commands run, by strategy and result (error: tmux refused it, e.g. a pane gone, or it was lost with its connection)',
     labelNames: ['strategy', 'result'] as const,
     registers,
   });
   const tmuxCommandDuration = new Histogram({
     name: 'paneward_tmux_command_duration_seconds',
-    help: 'Time from sending a tmux command to its reply',
+    help: 'Time from sending a request to tmux (one command, or a pipelined batch such as a list or a cycle\'s captures) to its last reply',
     labelNames: ['strategy'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers,
@@ -182,9 +182,11 @@ export function createMetrics() {
   });
 
   const tmuxObserver: TmuxObserver = {
-    onCommand(strategy: Strategy, ok: boolean, seconds: number) {
-      tmuxCommands.inc({ strategy, result: ok ? 'ok' : 'error' });
+    onRequest(strategy: Strategy, _ok: boolean, seconds: number) {
       tmuxCommandDuration.observe({ strategy }, seconds);
+    },
+    onCommandDone(strategy: Strategy, ok: boolean) {
+      tmuxCommands.inc({ strategy, result: ok ? 'ok' : 'error' });
     },
     onAcquire(_socket: string, seconds: number) {
       acquireDuration.observe(seconds);

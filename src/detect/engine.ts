@@ -141,7 +141,7 @@ export function evaluate(
     // (the exact quiet time is in the explain trace).
     const evidence =
       quietMs === undefined
-        ? 'no screen history: a single screen is taken as quiet'
+        ? 'no change seen since the first screen (clocks, spinners and counters aside): taken as quiet'
         : working
           ? `screen changed within the last ${idleAfterMs} ms`
           : `screen quiet for over ${idleAfterMs} ms`;

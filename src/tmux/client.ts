@@ -16,6 +16,8 @@ export interface ControlClientOptions {
   readOnly?: boolean;
   tmuxBinary?: string;
   onNotification?: (n: Notification) => void;
+  /** Each command sent, once settled: answered (ok: tmux did not refuse it) or lost with the connection. */
+  onCommandDone?: (ok: boolean) => void;
 }
 
 export interface CommandResult {
@@ -172,7 +174,10 @@ export class ControlClient {
   }
 
   private failPending(err: Error): void {
-    for (const p of this.pending.splice(0)) p.reject(err);
+    for (const p of this.pending.splice(0)) {
+      this.opts.onCommandDone?.(false);
+      p.reject(err);
+    }
   }
 
   private armTimer(): void {
@@ -236,6 +241,7 @@ export class ControlClient {
       return;
     }
     this.lastProgressAt = Date.now();
+    this.opts.onCommandDone?.(event.ok);
     head.resolve({ ok: event.ok, lines: event.lines });
   }
 }

@@ -8,12 +8,15 @@ export interface ExecOptions {
   concurrency?: number; // simultaneous tmux subprocesses (8 measured best on 2 cores; see README)
   timeoutMs?: number;
   tmuxBinary?: string;
+  /** Each command run, once it finished: ok when tmux exited 0. */
+  onCommandDone?: (ok: boolean) => void;
 }
 
 export class ExecRunner {
   private readonly concurrency: number;
   private readonly timeoutMs: number;
   private readonly binary: string;
+  private readonly onCommandDone: (ok: boolean) => void;
   private readonly env = tmuxChildEnv();
   private running = 0;
   private readonly waiting: Array<() => void> = [];
@@ -25,6 +28,7 @@ export class ExecRunner {
     this.concurrency = Math.max(1, opts.concurrency ?? 8);
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.binary = opts.tmuxBinary ?? 'tmux';
+    this.onCommandDone = opts.onCommandDone ?? (() => undefined);
   }
 
   /** Runs one command; resolves stdout, rejects with a TmuxError (no_server, timeout, command_failed). */
@@ -33,7 +37,12 @@ export class ExecRunner {
     try {
       // A queued command of a batch that already hit "no server" is skipped, not spawned.
       if (opts.signal?.aborted) throw opts.signal.reason as Error;
-      return await this.spawn(toArgv(cmd));
+      const spawned = this.spawn(toArgv(cmd));
+      spawned.then(
+        () => this.onCommandDone(true),
+        () => this.onCommandDone(false),
+      );
+      return await spawned;
     } finally {
       this.running--;
       this.waiting.shift()?.();

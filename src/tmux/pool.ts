@@ -261,6 +261,7 @@ export class ControlPool {
         onNotification: (n) => {
           if (STRUCTURE_NOTIFICATIONS.has(n.name)) this.structureChanges++;
         },
+        onCommandDone: (ok) => safely(() => this.options.observer?.onCommandDone?.('pool', ok)),
       });
       // Whatever happened before this connection existed went unheard.
       this.structureChanges++;

@@ -83,6 +83,13 @@ export class TmuxServerClient implements TmuxServer {
       concurrency: opts.execConcurrency,
       timeoutMs: opts.commandTimeoutMs,
       tmuxBinary: opts.tmuxBinary,
+      onCommandDone: (ok) => {
+        try {
+          opts.observer?.onCommandDone?.('exec', ok);
+        } catch {
+          // Metrics must never break tmux access.
+        }
+      },
     });
   }
 
@@ -397,7 +404,7 @@ export class TmuxServerClient implements TmuxServer {
 
   private observe(strategy: Strategy, ok: boolean, started: number): void {
     try {
-      this.opts.observer?.onCommand?.(strategy, ok, (performance.now() - started) / 1000);
+      this.opts.observer?.onRequest?.(strategy, ok, (performance.now() - started) / 1000);
     } catch {
       // Metrics must never break tmux access.
     }

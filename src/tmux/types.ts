@@ -57,7 +57,10 @@ export interface PoolStats {
 
 /** Observer hooks the metrics layer attaches; the access layer calls them, never blocks on them. */
 export interface TmuxObserver {
-  onCommand?(strategy: Strategy, ok: boolean, seconds: number): void;
+  /** One request to tmux finished: one command, or a pipelined batch of them (a list, the captures of a cycle). */
+  onRequest?(strategy: Strategy, ok: boolean, seconds: number): void;
+  /** One tmux command finished: ok unless tmux refused it (`%error`, a non-zero exit) or it was lost on the way. */
+  onCommandDone?(strategy: Strategy, ok: boolean): void;
   onAcquire?(socket: string, seconds: number): void;
   onConnectionCreated?(socket: string): void;
   onConnectionDestroyed?(socket: string, reason: string): void;

@@ -49,6 +49,9 @@ test('a program printing only a clock stays idle: the ticking clock is not outpu
   const clock = (s: number) => `Every 1.0s: date\n\nSat Mar  1 12:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} UTC 2025`;
   const states = run(detector, 60, clock, { pane: () => pane({ currentCommand: 'watch' }), firstChange: T0 - 60_000 });
   assert.deepEqual([...new Set(states)], ['idle']);
+  const now = T0 + 60_000;
+  const last = detector.classify({ id: 'a', pane: pane({ currentCommand: 'watch' }), screen: clock(60), screenChangedAt: now, now });
+  assert.equal(last.detail.evidence, 'no change seen since the first screen (clocks, spinners and counters aside): taken as quiet', 'the evidence says why a screen that keeps changing is quiet');
 });
 
 test('a program whose output really changes is working, and idle once quiet past the threshold', () => {

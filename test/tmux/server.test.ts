@@ -173,11 +173,34 @@ test('a wedged (SIGSTOPped) server: commands time out, then the connection is re
   await h.finish();
 });
 
+for (const strategy of ['pool', 'exec'] as const) {
+  test(`via ${strategy}, the observer hears each command of a batch, refused ones as failed, and the batch as one request`, async (t) => {
+    const h = await privateTmux(t);
+    const a = await h.newSession('a', 'sleep 1000');
+    const b = await h.newSession('b', 'sleep 1000');
+    const done: string[] = [];
+    const requests: string[] = [];
+    const observer = {
+      onCommandDone: (s: Strategy, ok: boolean) => void done.push(`${s} ${ok ? 'ok' : 'failed'}`),
+      onRequest: (s: Strategy, ok: boolean) => void requests.push(`${s} ${ok ? 'ok' : 'failed'}`),
+    };
+    const server = h.track(createTmuxServer({ socket: h.socket, strategy, observer }));
+    await server.listPanes(); // connects (through the pool: its own commands are not ours to count)
+    done.length = 0;
+    requests.length = 0;
+    const screens = await server.capturePanes([a, b, '%999']);
+    assert.equal(screens.size, 2);
+    assert.deepEqual(done.sort(), [`${strategy} failed`, `${strategy} ok`, `${strategy} ok`], 'three commands: two captured, one refused');
+    assert.deepEqual(requests, [`${strategy} ok`], 'one request');
+    await h.finish();
+  });
+}
+
 test('switching strategy at runtime: in-flight work finishes on the old one, the pool closes and comes back', async (t) => {
   const h = await privateTmux(t);
   await h.newSession('s', 'sleep 1000');
   const used: Strategy[] = [];
-  const server = h.track(createTmuxServer({ socket: h.socket, strategy: 'pool', observer: { onCommand: (s) => void used.push(s) } }));
+  const server = h.track(createTmuxServer({ socket: h.socket, strategy: 'pool', observer: { onRequest: (s) => void used.push(s) } }));
   await server.listPanes();
   const inFlight = server.capturePanes(['%0']);
   server.setStrategy('exec');
