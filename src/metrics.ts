@@ -35,7 +35,7 @@ export function createMetrics() {
   });
   const cycles = new Counter({
     name: 'paneward_cycles_total',
-    help: 'Poll cycles run, by result (ok: every tmux server answered and the store took the writes)',
+    help: 'Poll cycles run, by result (error: a tmux query or a store write failed; a tmux server not running and Redis away while memory takes the writes are reported by paneward_tmux_up and paneward_redis_up)',
     labelNames: ['result'] as const,
     registers,
   });
