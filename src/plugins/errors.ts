@@ -30,6 +30,7 @@ export default fp(
     // Every query field takes one value: a repeated one (?limit=5&limit=6) reaches validation as an array and would
     // be reported as the wrong type.
     app.addHook('preValidation', async (req) => {
+      if (!req.routeOptions.schema?.querystring) return; // static files of /docs, say: their query means nothing
       for (const [field, value] of Object.entries((req.query ?? {}) as Record<string, unknown>)) {
         if (Array.isArray(value)) throw new RepeatedQueryField(field);
       }
