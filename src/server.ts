@@ -24,11 +24,29 @@ function configOrExit(): Config {
 const config = configOrExit();
 const app = await buildApp(config);
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+// SIGINT and SIGTERM are ours, not close-with-grace's: Ctrl+C under `npm start` delivers SIGINT twice (the terminal
+// signals the whole process group and npm passes it on), and close-with-grace takes any second signal for "force
+// exit 1" in the middle of the graceful close. A repeat within a second is the same request; a later one forces.
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+const REPEAT_WINDOW_MS = 1000;
+const grace = closeWithGrace({ delay: 10_000, skip: [...STOP_SIGNALS] }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
-  else app.log.info({ signal }, 'shutting down: finishing the cycle in flight, draining pools');
+  else if (signal) app.log.info({ signal }, 'shutting down: finishing the cycle in flight, draining pools');
   await app.close();
 });
+let stopAskedAt: number | null = null;
+for (const signal of STOP_SIGNALS) {
+  process.on(signal, () => {
+    if (stopAskedAt === null) {
+      stopAskedAt = Date.now();
+      app.log.info({ signal }, 'shutting down: finishing the cycle in flight, draining pools');
+      void grace.close();
+    } else if (Date.now() - stopAskedAt > REPEAT_WINDOW_MS) {
+      app.log.error({ signal }, `second ${signal}, exiting without finishing the shutdown`);
+      process.exit(1);
+    }
+  });
+}
 
 try {
   const address = await app.listen({ host: config.host, port: config.port });

@@ -1,11 +1,11 @@
 // The real entry point: starts on a private tmux socket, serves, and on SIGTERM finishes, drains its pools
 // and exits 0 without leaving tmux -C processes behind.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { freePort } from '../helpers/redis.ts';
+import { freePort, startPrivateRedis } from '../helpers/redis.ts';
 import { controlClientPids, startPrivateTmux, tmuxEnv } from '../helpers/tmux.ts';
 
 test('SIGTERM to `npm start` (the README command) stops the loop, drains the pool and exits 0 with no orphaned tmux -C', async (t) => {
@@ -46,6 +46,49 @@ test('SIGTERM to `npm start` (the README command) stops the loop, drains the poo
   await sleep(100);
   assert.deepEqual(controlClientPids(tmux.socket), [], 'no tmux -C left behind');
   assert.equal(await fetch(`http://127.0.0.1:${port}/livez`).then(() => 'serving', () => 'gone'), 'gone', 'the server exited with npm');
+});
+
+test('the same stop signal twice at once (Ctrl+C under npm: the terminal and npm both send it) is one graceful shutdown', { timeout: 60_000 }, async (t) => {
+  const tmux = await startPrivateTmux();
+  t.after(() => tmux.cleanup());
+  await tmux.newSession('agents', 'sleep 600');
+  // A Redis that does not answer makes the shutdown take a while (closing its connection waits a command timeout),
+  // so the second signal lands in the middle of it.
+  const redis = await startPrivateRedis();
+  t.after(() => redis.cleanup());
+  redis.pause();
+  const port = await freePort();
+  const child = spawn('npm', ['start', '--silent'], {
+    env: { ...tmuxEnv(), TMUX_SOCKETS: tmux.socket, PORT: String(port), REDIS_URL: redis.url, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  t.after(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is gone: everything exited
+    }
+  });
+  let ready = false;
+  for (let i = 0; i < 100 && !ready; i++) {
+    await sleep(200);
+    ready = await fetch(`http://127.0.0.1:${port}/livez`).then((r) => r.ok, () => false);
+  }
+  assert.ok(ready, `server is up; output: ${output}`);
+  const server = Number(execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+  assert.ok(server > 0, 'npm runs node directly');
+
+  process.kill(server, 'SIGINT');
+  await sleep(50);
+  process.kill(child.pid!, 'SIGINT'); // npm passes it on
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.doesNotMatch(output, /second SIGINT/, output);
+  assert.equal(code, 0, output);
+  assert.deepEqual(controlClientPids(tmux.socket), [], 'no tmux -C left behind');
 });
 
 test('an invalid setting exits at once with one line naming the variable', async () => {
