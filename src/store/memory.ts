@@ -223,7 +223,9 @@ export class MemoryStore implements AgentStore {
     return String(await this.seq());
   }
 
+  /** Agents past their TTL are removed first, as list and since would: the seq (and ETags) must show it. */
   async seq(): Promise<number> {
+    this.reapExpired();
     return this.currentSeq;
   }
 

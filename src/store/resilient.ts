@@ -3,6 +3,7 @@
 import type { AgentObservation, AgentRecord, StateTransition } from '../agents/model.ts';
 import { summarize, type MemoryStore, type VersionedResult, type VersionedWrite } from './memory.ts';
 import type { RedisStore } from './redis.ts';
+import { InvalidCursorError } from './records.ts';
 import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, StoreHealth, WriteResult } from './types.ts';
 
 /** Removals made while Redis was down and not yet replayed; beyond this the Redis TTL removes them instead. */
@@ -29,6 +30,7 @@ export class ResilientStore implements AgentStore {
   private retryDelayMs = RETRY_MIN_MS;
   /** The PING (and the rewrite after it) in flight, if any: at most one at a time. */
   private probing: Promise<void> | null = null;
+  private closed = false;
   private readonly stopListening: () => void;
 
   constructor(
@@ -146,7 +148,9 @@ export class ResilientStore implements AgentStore {
     return this.outOfSync === null ? String(seq) : `${seq}-stale-${await this.mirror.seq()}`;
   }
 
+  /** Also starts a probe when one is due, so that readiness comes back even while nothing reads or writes. */
   health(): StoreHealth {
+    this.resyncSoon();
     const health = this.redis.health();
     if (health.up && this.outOfSync !== null) return { backend: 'redis', up: false, reason: this.outOfSync };
     return health;
@@ -163,7 +167,7 @@ export class ResilientStore implements AgentStore {
 
   async close(): Promise<void> {
     this.stopListening();
-    this.retryAt = Infinity; // no new probe
+    this.closed = true; // no new probe
     await this.probing;
     await this.queue;
     await this.redis.close();
@@ -177,6 +181,7 @@ export class ResilientStore implements AgentStore {
       try {
         return await fromRedis();
       } catch (err) {
+        if (err instanceof InvalidCursorError) throw err; // the caller's mistake, not Redis's
         this.fallBehind(err);
       }
     }
@@ -188,7 +193,7 @@ export class ResilientStore implements AgentStore {
    * mirror into it. Callers go on with the mirror meanwhile, so a Redis that hangs costs them nothing.
    */
   private resyncSoon(): void {
-    if (this.outOfSync === null || this.probing || Date.now() < this.retryAt || !this.redis.isReady()) return;
+    if (this.outOfSync === null || this.closed || this.probing || performance.now() < this.retryAt || !this.redis.isReady()) return;
     const probe = async () => {
       if (await this.redis.ping(PROBE_TIMEOUT_MS)) await this.exclusive(() => this.resync());
       else this.fallBehind(new Error(`no answer to PING within ${PROBE_TIMEOUT_MS} ms`));
@@ -230,7 +235,7 @@ export class ResilientStore implements AgentStore {
 
   private fallBehind(err: unknown): void {
     this.outOfSync = `redis unavailable: ${err instanceof Error ? err.message : String(err)}`;
-    this.retryAt = Date.now() + this.retryDelayMs;
+    this.retryAt = performance.now() + this.retryDelayMs;
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
   }
 

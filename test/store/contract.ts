@@ -170,7 +170,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
     test('a cursor the store did not hand out is rejected', () =>
       withStore({}, async (store) => {
+        await store.write([observation('a')]);
         await assert.rejects(store.list({}, 10, 'not-a-cursor!'), InvalidCursorError);
+        assert.equal(store.health().up, true, 'a caller\'s bad cursor says nothing about the store');
+        assert.equal((await store.get('a'))?.stale ?? false, false);
       }));
 
     test('since returns what changed after a seq, plus removed ids', () =>

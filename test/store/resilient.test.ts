@@ -193,6 +193,24 @@ describe('Redis outage', () => {
   });
 });
 
+describe('Stale list ETags', () => {
+  test('while Redis is down, an agent expiring from the mirror moves the list ETag', async (t) => {
+    let now = T0;
+    const store = new ResilientStore(
+      createRedisStore({ monitor: 'm1', url: server.url }),
+      createMemoryStore({ ttlSeconds: 5, removedLogLimit: 1, now: () => now }),
+    );
+    t.after(() => store.close());
+    t.after(() => startRedis());
+    await stopRedis();
+    await store.write([observation('a'), observation('b')]);
+    const tag = await store.changeTag();
+    now += 6000; // past the mirror's TTL: a reader would no longer see them
+    assert.notEqual(await store.changeTag(), tag);
+    assert.deepEqual((await store.list({}, 10, null)).agents, []);
+  });
+});
+
 describe('A Redis that stops answering', () => {
   test('costs one command timeout; then nothing waits on it, the mirror serves stale, and it catches up once Redis answers', { timeout: 60_000 }, async (t) => {
     await raw.flushall();
