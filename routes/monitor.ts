@@ -123,7 +123,7 @@ const monitor: FastifyPluginAsyncZod = async (app) => {
       // No body, or an empty JSON object: anything in it would be a setting this endpoint ignores. Checked here,
       // not as schema.body, which would make the OpenAPI document say a body is required.
       preValidation: async (req) => {
-        const parsed = NoBodySchema.safeParse(req.body ?? {});
+        const parsed = NoBodySchema.safeParse(req.body === '' || req.body == null ? {} : req.body);
         if (!parsed.success) throw new BodyNotAccepted(parsed.error.issues[0]!.message);
       },
     },

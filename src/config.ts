@@ -71,7 +71,7 @@ export class ConfigError extends Error {}
 /** Parse the environment; throws ConfigError with one line naming the variable and what is allowed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.fromEntries(
-    Object.keys(ConfigSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+    Object.keys(ConfigSchema.shape).flatMap((k) => (env[k] === undefined || env[k]!.trim() === '' ? [] : [[k, env[k]]])),
   );
   const parsed = ConfigSchema.safeParse(known);
   if (!parsed.success) {

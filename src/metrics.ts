@@ -87,7 +87,7 @@ export function createMetrics() {
   });
   const tmuxCommandDuration = new Histogram({
     name: 'paneward_tmux_command_duration_seconds',
-    help: 'Time from sending a request to tmux (one command, or a pipelined batch such as a list or a cycle\'s captures) to its last reply',
+    help: 'Time a request to tmux took (one command, or a pipelined batch such as a cycle\'s captures); a list returns at its own reply, before the captures sent along with it',
     labelNames: ['strategy'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers,

@@ -114,7 +114,10 @@ export class ControlClient {
   runBatch(cmds: readonly TmuxCommand[], opts: { timeoutMs?: number } = {}): Array<Promise<CommandResult>> {
     if (this.deadReason !== null) {
       const err = this.deadError();
-      return cmds.map(() => Promise.reject(err));
+      return cmds.map(() => {
+        this.opts.onCommandDone?.(false);
+        return Promise.reject(err);
+      });
     }
     let text = '';
     for (const cmd of cmds) text += `${toControlLine(cmd)}\n`;

@@ -79,8 +79,8 @@ test('defaults: HOST 127.0.0.1, PORT 7700, strategy pool, poll every 1000 ms', (
   assert.ok(c.poolMin <= c.poolMax);
 });
 
-test('an empty variable counts as unset', () => {
-  const c = loadConfig({ PORT: '', HOST: '', TMUX_SOCKETS: NO_SOCKET });
+test('an empty or blank variable counts as unset', () => {
+  const c = loadConfig({ PORT: ' ', HOST: '', TMUX_SOCKETS: NO_SOCKET });
   assert.equal(c.port, 7700);
   assert.equal(c.host, '127.0.0.1');
 });

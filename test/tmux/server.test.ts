@@ -185,7 +185,7 @@ for (const strategy of ['pool', 'exec'] as const) {
       onRequest: (s: Strategy, ok: boolean) => void requests.push(`${s} ${ok ? 'ok' : 'failed'}`),
     };
     const server = h.track(createTmuxServer({ socket: h.socket, strategy, observer }));
-    await server.listPanes(); // connects (through the pool: its own commands are not ours to count)
+    await server.listPanes(); // connects: the pool's list-sessions (exec) and attach are counted there, not here
     done.length = 0;
     requests.length = 0;
     const screens = await server.capturePanes([a, b, '%999']);
