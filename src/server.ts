@@ -29,19 +29,18 @@ const app = await buildApp(config);
 // exit 1" in the middle of the graceful close. A repeat within a second is the same request; a later one forces.
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const REPEAT_WINDOW_MS = 1000;
+let stopAsked: { signal: string; at: number } | null = null;
 const grace = closeWithGrace({ delay: 10_000, skip: [...STOP_SIGNALS] }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
-  else if (signal) app.log.info({ signal }, 'shutting down: finishing the cycle in flight, draining pools');
+  else app.log.info({ signal: signal ?? stopAsked?.signal }, 'shutting down: finishing the cycle in flight, draining pools');
   await app.close();
 });
-let stopAskedAt: number | null = null;
 for (const signal of STOP_SIGNALS) {
   process.on(signal, () => {
-    if (stopAskedAt === null) {
-      stopAskedAt = Date.now();
-      app.log.info({ signal }, 'shutting down: finishing the cycle in flight, draining pools');
+    if (stopAsked === null) {
+      stopAsked = { signal, at: Date.now() };
       void grace.close();
-    } else if (Date.now() - stopAskedAt > REPEAT_WINDOW_MS) {
+    } else if (Date.now() - stopAsked.at > REPEAT_WINDOW_MS) {
       app.log.error({ signal }, `second ${signal}, exiting without finishing the shutdown`);
       process.exit(1);
     }

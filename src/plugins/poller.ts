@@ -50,7 +50,10 @@ export default fp<{ config: Config; startLoop?: boolean }>(
         capture: { hits: poller.captureCache.hits, misses: poller.captureCache.misses },
         read: app.store.cacheStats().read,
       }),
-      redisUp: () => (app.store.health().backend === 'redis' ? app.store.health().up : null),
+      redisUp: () => {
+        const health = app.store.health();
+        return health.backend === 'redis' ? health.up : null;
+      },
       lastCycleSuccessAt: () => poller.lastSuccessAt,
     });
 

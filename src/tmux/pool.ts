@@ -3,6 +3,7 @@ import genericPool, { type Pool } from 'generic-pool';
 import { ControlClient } from './client.ts';
 import { TrustedFormat, command, flags, messageFormat } from './command.ts';
 import { TmuxError } from './errors.ts';
+import { safely } from './observe.ts';
 import type { ExecRunner } from './exec.ts';
 import { listSessionsCommand } from './queries.ts';
 import type { PoolStats, TmuxObserver } from './types.ts';
@@ -312,14 +313,6 @@ export class ControlPool {
     this.destroyedTotal[reason] = (this.destroyedTotal[reason] ?? 0) + 1;
     safely(() => this.options.observer?.onConnectionDestroyed?.(this.socket, reason));
     await client.close();
-  }
-}
-
-function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // Observers feed metrics; a broken one must not break tmux access.
   }
 }
 

@@ -4,6 +4,7 @@ import type { CommandResult, ControlClient } from './client.ts';
 import { isTmuxId } from './command.ts';
 import { TmuxError } from './errors.ts';
 import { ExecRunner } from './exec.ts';
+import { safely } from './observe.ts';
 import { ControlPool, type ControlPoolOptions } from './pool.ts';
 import type { TmuxCommand } from './command.ts';
 import {
@@ -83,13 +84,7 @@ export class TmuxServerClient implements TmuxServer {
       concurrency: opts.execConcurrency,
       timeoutMs: opts.commandTimeoutMs,
       tmuxBinary: opts.tmuxBinary,
-      onCommandDone: (ok) => {
-        try {
-          opts.observer?.onCommandDone?.('exec', ok);
-        } catch {
-          // Metrics must never break tmux access.
-        }
-      },
+      onCommandDone: (ok) => safely(() => opts.observer?.onCommandDone?.('exec', ok)),
     });
   }
 
@@ -403,11 +398,7 @@ export class TmuxServerClient implements TmuxServer {
   }
 
   private observe(strategy: Strategy, ok: boolean, started: number): void {
-    try {
-      this.opts.observer?.onRequest?.(strategy, ok, (performance.now() - started) / 1000);
-    } catch {
-      // Metrics must never break tmux access.
-    }
+    safely(() => this.opts.observer?.onRequest?.(strategy, ok, (performance.now() - started) / 1000));
   }
 }
 
