@@ -5,15 +5,18 @@ import agentRoutes from '../routes/agents.ts';
 import healthRoutes from '../routes/health.ts';
 import monitorRoutes from '../routes/monitor.ts';
 import summaryRoutes from '../routes/summary.ts';
+import webhookRoutes from '../routes/webhooks.ts';
 import type { Config } from './config.ts';
 import detectorPlugin, { type Detector } from './plugins/detector.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
 import metricsPlugin from './plugins/metrics.ts';
+import notifyPlugin from './plugins/notify.ts';
 import pollerPlugin from './plugins/poller.ts';
 import securityPlugin from './plugins/security.ts';
 import storePlugin, { type AppStore } from './plugins/store.ts';
 import tmuxPlugin from './plugins/tmux.ts';
+import type { ChangeSource } from './notify/source.ts';
 import type { TmuxServer } from './tmux/types.ts';
 
 declare module 'fastify' {
@@ -30,6 +33,8 @@ export interface AppDeps {
   /** Start the poll loop when the app is ready (default true). */
   startLoop?: boolean;
   logger?: boolean;
+  /** What webhooks follow instead of the app's change stream. */
+  changeSource?: ChangeSource;
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -51,10 +56,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(storePlugin, { config, store: deps.store });
   await app.register(detectorPlugin, { config, detector: deps.detector });
   await app.register(pollerPlugin, { config, startLoop: deps.startLoop });
+  await app.register(notifyPlugin, { config, source: deps.changeSource });
 
   await app.register(healthRoutes);
   await app.register(agentRoutes);
   await app.register(summaryRoutes);
   await app.register(monitorRoutes);
+  await app.register(webhookRoutes);
   return app;
 }
