@@ -45,7 +45,7 @@ export class Notifier {
   constructor(private readonly opts: NotifierOptions) {
     this.backend = opts.queue?.backend ?? 'memory';
     this.memory = new MemoryQueue(opts.maxPending);
-    this.metrics = createWebhookMetrics(opts.registry, () => this.worker.depth());
+    this.metrics = createWebhookMetrics(opts.registry, () => this.depth());
     this.trigger = new Trigger({
       monitor: opts.monitor,
       hooks: () => opts.config().hooks,
@@ -79,6 +79,12 @@ export class Notifier {
 
   report(hook: string): HookReport {
     return { ...this.status.of(hook), queueDepth: this.worker.depth()[hook] ?? 0 };
+  }
+
+  /** Pending deliveries of every configured hook (0 included) and of removed hooks still draining. */
+  private depth(): Record<string, number> {
+    const configured = Object.fromEntries(this.opts.config().hooks.map((h) => [h.name, 0]));
+    return { ...configured, ...this.worker.depth() };
   }
 
   private async enqueue(hook: Hook, agent: NotifiedAgent, transition: Transition): Promise<void> {

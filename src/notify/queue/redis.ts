@@ -26,11 +26,14 @@ export class RedisQueue implements DeliveryQueue {
   readonly backend = 'redis' as const;
   private readonly client: Scripted;
   private readonly keys: { due: string; data: string; leases: string; finished: string; depth: string };
+  /** The first connection attempt: commands wait for it once, then fail fast while Redis is away. */
+  private readonly connecting: Promise<void>;
 
   constructor(private readonly opts: RedisQueueOptions) {
     const base = `${opts.keyPrefix ?? WEBHOOK_KEY_PREFIX}${opts.monitor}:`;
     this.keys = { due: `${base}due`, data: `${base}data`, leases: `${base}leases`, finished: `${base}finished`, depth: `${base}depth` };
     const client = new Redis(opts.url, {
+      lazyConnect: true,
       // Fail fast while Redis is away: the notifier keeps such deliveries in memory meanwhile.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -46,15 +49,18 @@ export class RedisQueue implements DeliveryQueue {
     // Without a listener an 'error' event would end the process; the failing commands report the outage.
     client.on('error', () => undefined);
     this.client = client as Scripted;
+    this.connecting = client.connect().catch(() => undefined);
   }
 
   async enqueue(d: Delivery): Promise<EnqueueResult> {
+    await this.connecting;
     const k = this.keys;
     const result = await this.client.panewardHookEnqueue(k.due, k.data, k.finished, k.depth, d.id, d.hook, stored(d), d.createdAt, this.opts.maxPending);
     return result as EnqueueResult;
   }
 
   async claim(now: number, limit: number, leaseMs: number): Promise<Claimed[]> {
+    await this.connecting;
     const k = this.keys;
     const lease = randomUUID();
     const reply = await this.client.panewardHookClaim(k.due, k.data, k.leases, now, limit, leaseMs, lease);
@@ -64,16 +70,19 @@ export class RedisQueue implements DeliveryQueue {
   }
 
   async finish(c: Claimed, now: number): Promise<void> {
+    await this.connecting;
     const k = this.keys;
     await this.client.panewardHookFinish(k.due, k.data, k.leases, k.finished, k.depth, c.id, c.lease, c.hook, now, FINISHED_MEMORY_MS, FINISHED_MEMORY_MAX);
   }
 
   async retry(c: Claimed, at: number): Promise<void> {
+    await this.connecting;
     const k = this.keys;
     await this.client.panewardHookRetry(k.due, k.data, k.leases, c.id, c.lease, stored({ ...c, attempts: c.attempts + 1 }), at);
   }
 
   async depth(): Promise<Record<string, number>> {
+    await this.connecting;
     const raw = await this.client.hgetall(this.keys.depth);
     return Object.fromEntries(Object.entries(raw).map(([hook, n]) => [hook, Number(n)]));
   }
