@@ -116,6 +116,8 @@ export class DeliveryWorker {
     } catch (err) {
       // The queue failed to record the outcome: the lease runs out and the delivery is due again (at least once).
       this.queueFailed(queue, err);
+    } finally {
+      this.depthAt = 0; // the depth changed: read it at the next tick
     }
   }
 

@@ -42,7 +42,7 @@ export default fp<{ config: Config; source?: ChangeSource }>(
     const notifier = new Notifier({
       monitor: config.monitorId,
       config: () => file.current(),
-      queue: config.redisUrl ? new RedisQueue({ url: config.redisUrl, monitor: config.monitorId, maxPending: config.webhooksMaxPending }) : null,
+      queue: config.redis ? new RedisQueue({ redis: config.redis, monitor: config.monitorId, maxPending: config.webhooksMaxPending }) : null,
       maxPending: config.webhooksMaxPending,
       registry: app.metrics.registry,
       log: { info: (msg) => app.log.info(msg), warn: (msg) => app.log.warn(msg) },

@@ -39,7 +39,7 @@ function notifier(t: TestContext, receiver: Receiver, s: Setup = {}) {
   const n = new Notifier({
     monitor,
     config: () => config,
-    queue: s.redis ? new RedisQueue({ url: redis.url, monitor, maxPending: 1000 }) : null,
+    queue: s.redis ? new RedisQueue({ redis: redis.url, monitor, maxPending: 1000 }) : null,
     maxPending: 1000,
     registry,
     log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },

@@ -1,14 +1,14 @@
 // Pending deliveries in Redis: they survive a restart of paneward, and the instances of one monitor share them
 // without sending one twice at the same time (claims are atomic and leased). Scripts: redis-scripts.ts.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRedisClient, toRedisTarget, type RedisClient, type RedisTarget } from '../../store/redis-connection.ts';
 import { CLAIM_LUA, ENQUEUE_LUA, FINISH_LUA, RETRY_LUA } from './redis-scripts.ts';
 import { FINISHED_MEMORY_MAX, FINISHED_MEMORY_MS, type Claimed, type Delivery, type DeliveryQueue, type EnqueueResult } from './types.ts';
 
 /** Beside the store's `paneward:{agents}:` keys; one queue per monitor, since only its owner notifies of an agent. */
 export const WEBHOOK_KEY_PREFIX = 'paneward:{webhooks}:';
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   panewardHookEnqueue(...args: Array<string | number>): Promise<string>;
   panewardHookClaim(...args: Array<string | number>): Promise<string[]>;
   panewardHookFinish(...args: Array<string | number>): Promise<number>;
@@ -16,7 +16,8 @@ type Scripted = Redis & {
 };
 
 export interface RedisQueueOptions {
-  url: string;
+  /** A redis:// URL, a Cluster or Sentinels, as the store's. */
+  redis: RedisTarget | string;
   monitor: string;
   maxPending: number;
   keyPrefix?: string;
@@ -32,15 +33,12 @@ export class RedisQueue implements DeliveryQueue {
   constructor(private readonly opts: RedisQueueOptions) {
     const base = `${opts.keyPrefix ?? WEBHOOK_KEY_PREFIX}${opts.monitor}:`;
     this.keys = { due: `${base}due`, data: `${base}data`, leases: `${base}leases`, finished: `${base}finished`, depth: `${base}depth` };
-    const client = new Redis(opts.url, {
-      lazyConnect: true,
-      // Fail fast while Redis is away: the notifier keeps such deliveries in memory meanwhile.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-      commandTimeout: 2000,
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), 2000),
+    // Fails fast while Redis is away: the notifier keeps such deliveries in memory meanwhile.
+    const client = createRedisClient(toRedisTarget(opts.redis), {
       connectionName: `paneward-webhooks:${opts.monitor}`,
+      commandTimeoutMs: 2000,
+      connectTimeoutMs: 2000,
+      retryDelayMs: (times) => Math.min(50 * 2 ** Math.min(times, 10), 2000),
     });
     client.defineCommand('panewardHookEnqueue', { numberOfKeys: 4, lua: ENQUEUE_LUA });
     client.defineCommand('panewardHookClaim', { numberOfKeys: 3, lua: CLAIM_LUA });
