@@ -221,3 +221,21 @@ test('no log line carries a hook URL or secret', async (t) => {
   assert.equal(receiver.requests.length, 1, '410 Gone is not retried');
   for (const l of logs) assert.doesNotMatch(l, /secret-token|whsec_|127\.0\.0\.1/, l);
 });
+
+test('while Redis is away new deliveries wait in memory and are still sent', async (t) => {
+  const receiver = await startReceiver(t);
+  const { stream, logs, notifier: n } = notifier(t, receiver, { redis: true, monitor: 'outage' });
+  stream.transition(agent({ monitor: 'outage', id: 'outage-1-p1' }), 'working');
+  await waitFor('the delivery through Redis', () => receiver.requests.length === 1);
+  await redis.stop();
+  try {
+    stream.transition(agent({ monitor: 'outage', id: 'outage-1-p2' }), 'working');
+    await waitFor('the delivery through memory', () => receiver.requests.length === 2);
+    assert.ok(verify(receiver.requests[1]!));
+    await waitFor('the outage logged', () => logs.some((l) => /queue \(redis\) unavailable/.test(l)));
+  } finally {
+    await redis.start();
+  }
+  await waitFor('the queue back', () => logs.some((l) => /queue \(redis\) answers again/.test(l)));
+  assert.equal(n.report('ops').delivered, 2);
+});
