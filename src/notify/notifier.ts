@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { MemoryQueue } from './queue/memory.ts';
-import type { Delivery, DeliveryQueue } from './queue/types.ts';
+import type { Delivery, DeliveryQueue, EnqueueResult } from './queue/types.ts';
 import { render, type Transition } from './render.ts';
 import type { Hook, WebhooksConfig } from './schemas.ts';
 import type { ChangeSource, NotifiedAgent } from './source.ts';
@@ -98,7 +98,9 @@ export class Notifier {
     if (result === 'queued') this.worker.kick();
   }
 
-  private async enqueueSomewhere(d: Delivery) {
+  private async enqueueSomewhere(d: Delivery): Promise<EnqueueResult> {
+    // Taken in memory while Redis was away: Redis does not know it, and it must not go out twice.
+    if (this.memory.knows(d.id)) return 'duplicate';
     if (this.opts.queue) {
       try {
         return await this.opts.queue.enqueue(d);

@@ -43,13 +43,16 @@ export class Trigger {
     if (event.type !== 'agent' || event.agent.monitor !== this.opts.monitor) return;
     const { agent, from } = event;
     const tracked = this.agents.get(agent.id);
-    if (from === agent.state) {
-      // Only the screen or metadata moved: the agent is the same news, freshly described.
-      if (tracked?.agent.state === agent.state) tracked.agent = agent;
-      else this.track(agent, { from, to: agent.state, at: agent.stateSince });
+    if (tracked?.agent.state === agent.state && tracked.agent.stateSince === agent.stateSince) {
+      // The same state episode: a change of screen only, or a change published again (made while Redis was
+      // away, then written back). Same news, freshly described.
+      tracked.agent = agent;
       return;
     }
-    this.transitioned(agent, { from, to: agent.state, at: agent.stateSince });
+    const transition = { from, to: agent.state, at: agent.stateSince };
+    // An agent first seen in the middle of a state: its transition happened before we listened.
+    if (from === agent.state) this.track(agent, transition);
+    else this.transitioned(agent, transition);
   }
 
   close(): void {

@@ -183,15 +183,20 @@ test('two instances of one monitor on one Redis never send a delivery twice', as
   assert.deepEqual([...accepted(receiver).values()], fleet.map(() => 1));
 });
 
-test('a replayed transition is not sent again', async (t) => {
+test('a transition replayed to a restarted paneward is not sent again', async (t) => {
   const receiver = await startReceiver(t);
-  const { stream } = notifier(t, receiver, { redis: true, monitor: 'replay' });
+  const first = notifier(t, receiver, { redis: true, monitor: 'replay' });
   const a = agent({ monitor: 'replay', id: 'replay-1-p1' });
-  stream.transition(a, 'working');
+  first.stream.transition(a, 'working');
   await waitFor('the delivery', () => receiver.requests.length === 1);
-  stream.transition(a, 'working');
+  await waitFor('the delivery finished', () => first.notifier.report('ops').queueDepth === 0);
+  await first.close();
+  const second = notifier(t, receiver, { redis: true, monitor: 'replay' });
+  second.stream.transition(a, 'working');
+  second.stream.transition(agent({ ...a, id: 'replay-1-p2' }), 'working');
+  await waitFor('the new agent delivered', () => receiver.requests.length === 2);
   await new Promise((r) => setTimeout(r, 500));
-  assert.equal(receiver.requests.length, 1);
+  assert.equal(receiver.requests.length, 2);
 });
 
 test('slack and ntfy hooks post their bodies to the right URLs, with the hook headers', async (t) => {

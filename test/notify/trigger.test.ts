@@ -110,3 +110,12 @@ test('cooldownMs: the same agent and state stay quiet until the cooldown ends; o
   assert.deepEqual(fired.slice(3).map((f) => f.agent.state), ['waiting']);
   assert.deepEqual(suppressed, ['c', 'c']);
 });
+
+test('a transition published again (made while Redis was away, then written back) fires once', (t) => {
+  const { trigger, stream, fired } = setup([{ name: 'all' }]);
+  t.after(() => trigger.close());
+  const a = agent();
+  stream.transition(a, 'working');
+  stream.transition({ ...a, version: a.version + 1 }, 'working');
+  assert.equal(fired.length, 1);
+});

@@ -16,8 +16,13 @@ export class MemoryQueue implements DeliveryQueue {
 
   constructor(private readonly maxPending: number) {}
 
+  /** The delivery is pending here or was finished recently. */
+  knows(id: string): boolean {
+    return this.pending.has(id) || this.finished.has(id);
+  }
+
   async enqueue(d: Delivery): Promise<EnqueueResult> {
-    if (this.pending.has(d.id) || this.finished.has(d.id)) return 'duplicate';
+    if (this.knows(d.id)) return 'duplicate';
     if (this.pending.size >= this.maxPending) return 'full';
     this.pending.set(d.id, { delivery: { ...d }, dueAt: d.createdAt, lease: null });
     return 'queued';
