@@ -24,7 +24,7 @@ export function signatureHeaders(secret: string, id: string, at: Date, body: str
   };
 }
 
-export async function attempt(hook: Hook, d: Delivery, timeoutMs: number, userAgent: string): Promise<AttemptResult> {
+export async function attempt(hook: Hook, d: Delivery, timeoutMs: number, userAgent: string, stop?: AbortSignal): Promise<AttemptResult> {
   const started = performance.now();
   // Signed at each attempt: the timestamp is part of what is signed, and receivers reject old timestamps.
   const signed = hook.secret ? signatureHeaders(hook.secret, d.id, new Date(), d.body) : { 'webhook-id': d.id };
@@ -36,7 +36,7 @@ export async function attempt(hook: Hook, d: Delivery, timeoutMs: number, userAg
       body: d.body,
       // A redirect is a misconfigured URL, not a delivery; following it would also re-send the body elsewhere.
       redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs),
     });
     await res.body?.cancel().catch(() => undefined);
     const ok = res.status >= 200 && res.status < 300;

@@ -29,7 +29,9 @@ const DEPTH_EVERY_MS = 1000;
 
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
   private running = false;
+  private readonly stopping = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private depths = new Map<DeliveryQueue, Record<string, number>>();
   private depthAt = 0;
@@ -52,10 +54,13 @@ export class DeliveryWorker {
     if (this.running && this.timer) this.arm(0);
   }
 
+  /** Stop claiming; attempts in flight are cut short and put back as due, so a restart sends them at once. */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.stopping.abort();
+    await this.ticking;
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -68,7 +73,9 @@ export class DeliveryWorker {
 
   private arm(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick().finally(() => (this.ticking = null));
+    }, ms);
     this.timer.unref();
   }
 
@@ -101,7 +108,8 @@ export class DeliveryWorker {
     try {
       const hook = this.opts.hook(c.hook);
       if (!hook) return await this.giveUp(queue, c, 'dropped', 'the hook is no longer configured');
-      const r = await attempt(hook, c, this.opts.policy().timeoutMs, this.opts.userAgent);
+      const r = await attempt(hook, c, this.opts.policy().timeoutMs, this.opts.userAgent, this.stopping.signal);
+      if (this.stopping.signal.aborted && !r.ok) return await queue.retry(c, Date.now());
       this.opts.metrics.attempted(c.hook, r.durationMs / 1000);
       this.opts.status.attempted(c.hook, r, Date.now());
       if (r.ok) {

@@ -28,11 +28,11 @@ interface Setup {
   stream?: Emitter;
 }
 
-function notifier(t: TestContext, receiver: Receiver, s: Setup = {}) {
+function notifier(t: TestContext, receiver: Receiver, s: Setup & { timeoutMs?: number } = {}) {
   const monitor = s.monitor ?? 'mon-a';
   const config = WebhooksFileSchema.parse({
     hooks: s.hooks ?? [{ name: 'ops', url: `${receiver.url}/hook`, secret: SECRET }],
-    retry: FAST_RETRY,
+    retry: { ...FAST_RETRY, timeoutMs: s.timeoutMs ?? FAST_RETRY.timeoutMs },
   });
   const registry = new Registry();
   const logs: string[] = [];
@@ -156,6 +156,20 @@ test('a restart of paneward with deliveries pending in Redis delivers them', asy
   assert.equal(second.stream.subscribers, 1);
 });
 
+test('closing cuts an attempt in flight short and leaves it due: the next start sends it at once', async (t) => {
+  const receiver = await startReceiver(t);
+  receiver.status = (n) => (n === 0 ? 0 : 200);
+  const first = notifier(t, receiver, { redis: true, monitor: 'cut', timeoutMs: 60_000 });
+  first.stream.transition(agent({ monitor: 'cut', id: 'cut-1-p1' }), 'working');
+  await waitFor('the attempt in flight', () => receiver.requests.length === 1);
+  const closing = Date.now();
+  await first.close();
+  assert.ok(Date.now() - closing < 5000, 'close waited for the attempt');
+  notifier(t, receiver, { redis: true, monitor: 'cut' });
+  await waitFor('the delivery', () => receiver.requests.length === 2, 5000);
+  assert.equal(receiver.requests[1]!.headers['webhook-id'], receiver.requests[0]!.headers['webhook-id']);
+});
+
 test('two monitors on one Redis and one fleet-wide stream notify each agent once, by its owner', async (t) => {
   const receiver = await startReceiver(t);
   const stream = new Emitter();
@@ -194,7 +208,7 @@ test('a transition replayed to a restarted paneward is not sent again', async (t
   const second = notifier(t, receiver, { redis: true, monitor: 'replay' });
   second.stream.transition(a, 'working');
   second.stream.transition(agent({ ...a, id: 'replay-1-p2' }), 'working');
-  await waitFor('the new agent delivered', () => receiver.requests.length === 2);
+  await waitFor('the new agent delivered', () => receiver.requests.length >= 2);
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(receiver.requests.length, 2);
 });

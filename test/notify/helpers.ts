@@ -19,7 +19,10 @@ export interface Received {
   at: number;
 }
 
-/** A webhook receiver: records every request that reached it; `status(n)` decides the answer to the n-th (0-based). */
+/**
+ * A webhook receiver: records every request that reached it; `status(n)` decides the answer to the n-th
+ * (0-based); 0 means no answer at all (the request hangs until the connection closes).
+ */
 export class Receiver {
   readonly requests: Received[] = [];
   status: (n: number) => number = () => 200;
@@ -37,7 +40,8 @@ export class Receiver {
       req.on('end', () => {
         const n = this.requests.length;
         this.requests.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
-        res.writeHead(this.status(n)).end();
+        const status = this.status(n);
+        if (status !== 0) res.writeHead(status).end();
       });
     });
     server.listen(this.port, '127.0.0.1');
