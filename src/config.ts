@@ -158,3 +158,19 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i;
 export function isLoopbackHost(host: string): boolean {
   return LOOPBACK.test(host);
 }
+
+export interface SettingHelp {
+  name: string;
+  /** The default as text; null when unset by default. */
+  default: string | null;
+  description: string;
+}
+
+/** Every setting of ConfigSchema with its default and description, for `paneward serve --help` and docs. */
+export function describeSettings(): SettingHelp[] {
+  return Object.entries(ConfigSchema.shape).map(([name, schema]) => {
+    const def = schema._zod.def as { type: string; defaultValue?: unknown };
+    const value = def.type === 'default' ? def.defaultValue : undefined;
+    return { name, default: value === undefined ? null : String(value), description: schema.description ?? '' };
+  });
+}
