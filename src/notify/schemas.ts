@@ -52,6 +52,10 @@ export const HookSchema = z
   .refine((h) => h.format !== 'json' || h.secret !== undefined, {
     error: 'required for format json (receivers verify the signature)',
     path: ['secret'],
+  })
+  .refine((h) => h.format !== 'ntfy' || new URL(h.url).pathname.split('/').some(Boolean), {
+    error: 'an ntfy topic URL, e.g. https://ntfy.sh/my-topic',
+    path: ['url'],
   });
 
 export const RetrySchema = z

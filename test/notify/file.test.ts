@@ -39,6 +39,11 @@ test('slack and ntfy hooks need no secret', (t) => {
   assert.deepEqual(config.hooks.map((h) => h.format), ['slack', 'ntfy']);
 });
 
+test('an ntfy hook needs a topic in its URL', (t) => {
+  const path = hooksFile(t, { hooks: [{ name: 'phone', url: 'https://ntfy.sh/', format: 'ntfy' }] });
+  assert.match(loadError(path), /hooks\[0\]\.url \(hook "phone"\): an ntfy topic URL/);
+});
+
 test('a secret that is not whsec_ base64 is refused and not repeated in the message', (t) => {
   const message = loadError(hooksFile(t, { hooks: [ok({ secret: 'whsec_tooshort-but-secret' })] }));
   assert.match(message, /hooks\[0\]\.secret/);
