@@ -49,7 +49,8 @@ export class Notifier {
     this.trigger = new Trigger({
       monitor: opts.monitor,
       hooks: () => opts.config().hooks,
-      fire: (hook, agent, transition) => void this.enqueue(hook, agent, transition),
+      fire: (hook, agent, transition) =>
+        void this.enqueue(hook, agent, transition).catch((err: Error) => opts.log.warn(`webhook ${hook.name}: could not queue the delivery for agent ${agent.id}: ${err.message}`)),
       suppressed: (hook) => this.decided(hook.name, 'suppressed'),
     });
     this.worker = new DeliveryWorker({
