@@ -82,3 +82,22 @@ test('a bad WEBHOOKS_FILE stops the app from building, naming the entry', async 
   const path = hooksFile(t, { hooks: [{ name: 'x', url: 'https://example.org', secret: SECRET }, { name: 'y', url: 'mailto:a@b' }] });
   await assert.rejects(app(t, { webhooksFile: path }), /WEBHOOKS_FILE hooks\[1\]\.url \(hook "y"\)/);
 });
+
+test('hooks reloaded from a changed file take effect in the running app; a bad change is shown and keeps them', async (t) => {
+  const receiver = await startReceiver(t);
+  const path = hooksFile(t, { hooks: [{ name: 'before', url: `${receiver.url}/before`, secret: SECRET }] });
+  const stream = new Emitter();
+  const a = await app(t, { webhooksFile: path }, stream);
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(path, JSON.stringify({ hooks: [{ name: 'after', url: `${receiver.url}/after`, secret: SECRET }] }));
+  await waitFor('the reload', async () => (await a.inject('/v1/webhooks')).json().hooks[0]?.name === 'after');
+  stream.transition(agent(), 'working');
+  await waitFor('the delivery', () => receiver.requests.length === 1);
+  assert.equal(receiver.requests[0]!.path, '/after');
+
+  writeFileSync(path, '{"hooks": [{"name": "broken"');
+  await waitFor('the rejection', async () => (await a.inject('/v1/webhooks')).json().reloadError !== null);
+  const body = (await a.inject('/v1/webhooks')).json();
+  assert.match(body.reloadError, /not valid JSON/);
+  assert.equal(body.hooks[0].name, 'after');
+});
