@@ -30,6 +30,10 @@ const DEPTH_EVERY_MS = 1000;
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
+  /** A kick came while a tick was running: it may have claimed before the new delivery was queued. */
+  private again = false;
+  /** A claim found no room: claim again as soon as a delivery in flight ends, not a tick later. */
+  private starved = false;
   private running = false;
   private readonly stopping = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
@@ -49,9 +53,11 @@ export class DeliveryWorker {
     this.arm(0);
   }
 
-  /** Something was queued: look now rather than at the next tick. */
+  /** Something was queued: look now rather than at the next tick (or right after the one in flight). */
   kick(): void {
-    if (this.running && this.timer) this.arm(0);
+    if (!this.running) return;
+    if (this.ticking) this.again = true;
+    else this.arm(0);
   }
 
   /** Stop claiming; attempts in flight are cut short and put back as due, so a restart sends them at once. */
@@ -83,12 +89,16 @@ export class DeliveryWorker {
     this.timer = null;
     for (const queue of this.opts.queues) await this.claimFrom(queue);
     if (Date.now() - this.depthAt >= DEPTH_EVERY_MS) await this.readDepths();
-    if (this.running && !this.timer) this.arm(this.tickMs);
+    if (this.running && !this.timer) this.arm(this.again ? 0 : this.tickMs);
+    this.again = false;
   }
 
   private async claimFrom(queue: DeliveryQueue): Promise<void> {
     const room = this.maxInFlight - this.inFlight.size;
-    if (room <= 0) return;
+    if (room <= 0) {
+      this.starved = true;
+      return;
+    }
     const leaseMs = this.opts.policy().timeoutMs + 10_000;
     try {
       const claimed = await queue.claim(Date.now(), room, leaseMs);
@@ -101,7 +111,12 @@ export class DeliveryWorker {
 
   private track(p: Promise<void>): void {
     this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    void p.finally(() => {
+      this.inFlight.delete(p);
+      if (!this.starved) return;
+      this.starved = false;
+      this.kick();
+    });
   }
 
   private async deliver(queue: DeliveryQueue, c: Claimed): Promise<void> {

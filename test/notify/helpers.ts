@@ -26,6 +26,8 @@ export interface Received {
 export class Receiver {
   readonly requests: Received[] = [];
   status: (n: number) => number = () => 200;
+  /** Called with each request as it arrives. */
+  onRequest: ((r: Received) => void) | null = null;
   private server: Server | null = null;
   port = 0;
 
@@ -39,7 +41,9 @@ export class Receiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const n = this.requests.length;
-        this.requests.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+        const received = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+        this.requests.push(received);
+        this.onRequest?.(received);
         const status = this.status(n);
         if (status !== 0) res.writeHead(status).end();
       });
