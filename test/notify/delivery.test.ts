@@ -28,7 +28,7 @@ interface Setup {
   stream?: Emitter;
 }
 
-function notifier(t: TestContext, receiver: Receiver, s: Setup & { timeoutMs?: number } = {}) {
+function notifier(t: TestContext, receiver: Receiver, s: Setup & { timeoutMs?: number; maxPending?: number } = {}) {
   const monitor = s.monitor ?? 'mon-a';
   const config = WebhooksFileSchema.parse({
     hooks: s.hooks ?? [{ name: 'ops', url: `${receiver.url}/hook`, secret: SECRET }],
@@ -39,8 +39,8 @@ function notifier(t: TestContext, receiver: Receiver, s: Setup & { timeoutMs?: n
   const n = new Notifier({
     monitor,
     config: () => config,
-    queue: s.redis ? new RedisQueue({ redis: redis.url, monitor, maxPending: 1000 }) : null,
-    maxPending: 1000,
+    queue: s.redis ? new RedisQueue({ redis: redis.url, monitor, maxPending: s.maxPending ?? 1000 }) : null,
+    maxPending: s.maxPending ?? 1000,
     registry,
     log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
     tickMs: 50,
@@ -121,6 +121,18 @@ test('a receiver that fails its first requests and then is down still gets every
 test('the same with the deliveries pending in Redis', async (t) => {
   await failThenGoDown(t, true);
 });
+
+for (const storeInRedis of [false, true]) {
+  test(`a full queue (${storeInRedis ? 'Redis' : 'memory'}) drops new deliveries and counts them`, async (t) => {
+    const receiver = await startReceiver(t);
+    receiver.status = () => 503;
+    const { stream, notifier: n, registry } = notifier(t, receiver, { redis: storeInRedis, monitor: `full-${storeInRedis}`, maxPending: 2 });
+    for (const a of agents(`full-${storeInRedis}`, 5)) stream.transition(a, 'working');
+    await waitFor('the drops counted', () => n.report('ops').dropped === 3);
+    await waitFor('the depth read', () => n.report('ops').queueDepth === 2);
+    assert.match(await registry.metrics(), /paneward_webhook_deliveries_total\{hook="ops",result="dropped"\} 3/);
+  });
+}
 
 test('a tampered body or another secret fails verification', async (t) => {
   const receiver = await startReceiver(t);
