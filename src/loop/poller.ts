@@ -8,7 +8,7 @@ import type { AgentStore } from '../store/types.ts';
 import type { TmuxServer } from '../tmux/types.ts';
 import type { CaptureCache } from './capture-cache.ts';
 import { CyclePhases } from './cycle-phases.ts';
-import { CycleRun, PHASES, type CycleStats, type PaneRef, type PhaseName } from './cycle-run.ts';
+import { CycleRun, type CycleStats, type PaneRef, type PhaseName } from './cycle-run.ts';
 import type { PendingWrite } from './observation.ts';
 
 export type { CycleStats } from './cycle-run.ts';
@@ -27,7 +27,7 @@ export interface PollerOptions {
    * garbage there (see idle-gc.ts), so that a collection seldom falls inside a cycle.
    */
   betweenCycles?(): void;
-  onCycle?(stats: CycleStats): void;
+  onCycle?(stats: CycleStats, errorsByPhase: Readonly<Record<PhaseName, number>>): void;
   onSkipped?(): void;
   onTransition?(from: AgentState | null, to: AgentState): void;
   log?: { warn(obj: object, msg: string): void };
@@ -46,8 +46,6 @@ export class Poller {
   cyclesSkipped = 0;
   lastCycle: CycleStats | null = null;
   lastSuccessAt: number | null = null;
-  /** Errors recorded by each phase since start, for metrics. */
-  readonly phaseErrors: Record<PhaseName, number> = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<PhaseName, number>;
 
   constructor(private readonly opts: PollerOptions) {
     this.phases = new CyclePhases(opts);
@@ -154,10 +152,9 @@ export class Poller {
     const stats = run.stats();
     this.cyclesRun++;
     this.lastCycle = stats;
-    for (const phase of PHASES) this.phaseErrors[phase] += run.errorsByPhase[phase];
     if (stats.ok) this.lastSuccessAt = Date.now();
     else this.opts.log?.warn({ errors: stats.errors }, 'poll cycle had errors');
-    this.opts.onCycle?.(stats);
+    this.opts.onCycle?.(stats, run.errorsByPhase);
     this.afterCycle(servers, run.expired, run.refreshes, run.now);
     return stats;
   }

@@ -230,6 +230,10 @@ export class MemoryStore implements AgentStore {
   }
 
   health(): StoreHealth {
+    return this.knownHealth();
+  }
+
+  knownHealth(): StoreHealth {
     return { backend: 'memory', up: true, reason: null };
   }
 

@@ -258,6 +258,10 @@ export class RedisStore implements AgentStore {
   }
 
   health(): StoreHealth {
+    return this.knownHealth();
+  }
+
+  knownHealth(): StoreHealth {
     return { backend: 'redis', up: this.up, reason: this.up ? null : this.reason };
   }
 

@@ -151,7 +151,11 @@ export class ResilientStore implements AgentStore {
   /** Also starts a probe when one is due, so that readiness comes back even while nothing reads or writes. */
   health(): StoreHealth {
     this.resyncSoon();
-    const health = this.redis.health();
+    return this.knownHealth();
+  }
+
+  knownHealth(): StoreHealth {
+    const health = this.redis.knownHealth();
     if (health.up && this.outOfSync !== null) return { backend: 'redis', up: false, reason: this.outOfSync };
     return health;
   }

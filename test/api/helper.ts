@@ -6,7 +6,7 @@ import { buildApp } from '../../src/app.ts';
 import { configWith, type Config } from '../../src/config.ts';
 import { agentId } from '../../src/loop/agent-id.ts';
 import { createGenericClassifier } from '../../src/loop/generic-classifier.ts';
-import type { Detector } from '../../src/plugins/detector.ts';
+import type { Detector } from '../../src/detect/index.ts';
 import { FakeTmuxServer } from '../helpers/fake-tmux.ts';
 
 export const MONITOR = 'testmon';
