@@ -4,8 +4,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type ChainableCommander } from 'ioredis';
 import type { AgentObservation, AgentRecord, AgentState, StateTransition } from '../agents/model.ts';
-import type { VersionedResult, VersionedWrite } from './memory.ts';
-import { compareIds, summarize } from './memory.ts';
 import { ReadCache } from './read-cache.ts';
 import { EXPIRED_IDS_LUA, RAISE_SEQ_LUA, REMOVE_AGENT_LUA, WRITE_AGENTS_LUA, WRITE_REPLY } from './redis-scripts.ts';
 import {
@@ -19,6 +17,10 @@ import {
   recordBody,
   toRecord,
   type RecordBody,
+  compareIds,
+  summarize,
+  type VersionedResult,
+  type VersionedWrite,
 } from './records.ts';
 import type {
   AgentFilter,
