@@ -12,28 +12,11 @@ import { createMemoryStore } from '../../src/store/index.ts';
 import type { AgentStore } from '../../src/store/types.ts';
 import type { PaneInfo, TmuxServer } from '../../src/tmux/types.ts';
 import { FakeTmuxServer, pastSecond } from '../helpers/fake-tmux.ts';
+import { pane } from '../helpers/pane.ts';
 
-function pane(n: number): PaneInfo {
-  return {
-    socket: '/fake/sock',
-    serverPid: 1,
-    sessionId: '$0',
-    sessionName: 's',
-    windowId: `@${n}`,
-    windowIndex: n,
-    windowName: 'w',
-    paneId: `%${n}`,
-    paneIndex: 0,
-    panePid: 100 + n,
-    currentCommand: 'sleep',
-    dead: false,
-    deadStatus: null,
-    windowActivity: 1,
-    width: 80,
-    height: 24,
-    title: '',
-    active: true,
-  };
+/** Pane number n of the fake server. */
+function paneN(n: number): PaneInfo {
+  return pane({ socket: '/fake/sock', sessionId: '$0', sessionName: 's', windowId: `@${n}`, windowIndex: n, windowName: 'w', paneId: `%${n}`, panePid: 100 + n, currentCommand: 'sleep', windowActivity: 1, width: 80, height: 24 });
 }
 
 /** A tmux server whose list-panes takes `delayMs`, recording how many queries ran at once. */
@@ -49,7 +32,7 @@ function slowServer(delayMs: number) {
       server.lists++;
       await sleep(delayMs);
       inFlight--;
-      return [pane(1), pane(2)];
+      return [paneN(1), paneN(2)];
     },
     async listAndCapture(capture: readonly string[]) {
       return { panes: await server.listPanes(), screens: server.capturePanes(capture) };
