@@ -301,7 +301,7 @@ test('/history lists state transitions newest first', async (t) => {
     ],
   );
   assert.ok(body.transitions[0].version > body.transitions[1].version);
-  assert.equal(body.transitions[0].rule, 'generic.pane-dead');
+  assert.equal(body.transitions[0].rule, 'stand-in.pane-dead');
   assert.deepEqual(
     (await getJson(app, `/v1/agents/${id('%1')}/history?limit=1`)).body.transitions.map((tr: { to: string }) => tr.to),
     ['crashed'],

@@ -6,17 +6,17 @@ import { buildApp } from '../../src/app.ts';
 import { configWith, type Config } from '../../src/config.ts';
 import { agentId } from '../../src/loop/agent-id.ts';
 import type { CycleStats } from '../../src/loop/cycle-run.ts';
-import { createGenericClassifier } from '../../src/loop/generic-classifier.ts';
+import { createStandInClassifier } from '../helpers/stand-in-classifier.ts';
 import type { Detector } from '../../src/detect/index.ts';
 import { FakeTmuxServer } from '../helpers/fake-tmux.ts';
 
 export const MONITOR = 'testmon';
 export const TOKEN = 'test-token-0123456789abcdef';
 
-/** The generic classifier with the detector's extra members; idle only after an hour, so states hold still. */
+/** The stand-in classifier with the detector's extra members; idle only after an hour, so states hold still. */
 export function genericDetector(idleAfterMs = 3_600_000): Detector {
   return {
-    ...createGenericClassifier({ idleAfterMs }),
+    ...createStandInClassifier({ idleAfterMs }),
     explain: () => null,
     reload: () => ({ ok: true, errors: [], profiles: [] }),
     close: () => undefined,

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentObservation } from '../../src/agents/model.ts';
 import type { Classification } from '../../src/detect/types.ts';
 import { agentId } from '../../src/loop/agent-id.ts';
-import { createGenericClassifier } from '../../src/loop/generic-classifier.ts';
+import { createStandInClassifier } from '../helpers/stand-in-classifier.ts';
 import { Poller } from '../../src/loop/poller.ts';
 import { createMemoryStore } from '../../src/store/index.ts';
 import type { AgentStore } from '../../src/store/types.ts';
@@ -49,7 +49,7 @@ function slowServer(delayMs: number) {
 }
 
 function poller(server: TmuxServer, store: AgentStore, intervalMs: number) {
-  const classifier = createGenericClassifier({ idleAfterMs: 5000 });
+  const classifier = createStandInClassifier({ idleAfterMs: 5000 });
   return new Poller({
     monitor: 't',
     servers: () => [server],
@@ -236,7 +236,7 @@ test("the classifier's upkeep runs while the lists are in flight, and an upkeep 
       inFlight--;
     }
   };
-  const generic = createGenericClassifier({ idleAfterMs: 5000 });
+  const generic = createStandInClassifier({ idleAfterMs: 5000 });
   let fail = false;
   const classifier = {
     classify: generic.classify.bind(generic),
@@ -271,7 +271,7 @@ test('quiet panes are classified while the store writes the captured changes; wh
     events.push('written');
     return result;
   };
-  const generic = createGenericClassifier({ idleAfterMs: 60_000 });
+  const generic = createStandInClassifier({ idleAfterMs: 60_000 });
   const p = new Poller({
     monitor: 't',
     servers: () => [server],
@@ -326,7 +326,7 @@ test('the between-cycles hook runs once per cycle, after the upkeep that followe
     monitor: 't',
     servers: () => [server],
     store: createMemoryStore(),
-    classifier: () => createGenericClassifier({ idleAfterMs: 5000 }),
+    classifier: () => createStandInClassifier({ idleAfterMs: 5000 }),
     intervalMs: 1000,
     captureMaxAgeMs: 60_000,
     refreshEveryMs: 60_000,
