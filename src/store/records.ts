@@ -38,8 +38,8 @@ export interface VersionStamp {
 }
 
 /**
- * Every field is named rather than spread: V8 gives `{ ...body, version, … }` a fresh hidden class on each call
- * (~15 µs and a few KB of garbage per record), which was the largest CPU cost of a store write and of a list.
+ * Every field is named rather than spread: V8 gives `{ ...body, version, … }` a fresh hidden class on each call,
+ * which was the largest CPU cost of a store write and of a list (docs/performance.md).
  */
 export function toRecord(body: RecordBody, stamp: VersionStamp, stale = false): AgentRecord {
   return {

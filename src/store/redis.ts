@@ -54,7 +54,7 @@ export interface RedisStoreOptions {
 const WRITE_BATCH = 1000;
 /**
  * Observations per call of the write script. Larger calls save little more, and a call holds Redis up for its
- * whole run (about 30 µs per changed observation), so other monitors and readers wait at most ~1.5 ms.
+ * whole run, so this bounds how long other monitors and readers wait (figures: docs/performance.md).
  */
 const SCRIPT_BATCH = 50;
 /** Expired ids reaped per read; the rest go on the next read. */
