@@ -182,6 +182,10 @@ export class CyclePhases {
     }
   }
 
+  /**
+   * One server's list. The screens of its panes on a streak are asked in the same round trip (a working agent is
+   * expected to have moved again); planCaptures uses those whose pane did move and leaves the rest.
+   */
   private async listServer(run: CycleRun, server: TmuxServer): Promise<Listing> {
     const expected = this.streaks.get(server)?.expected ?? [];
     const askedAt = requestedNow();

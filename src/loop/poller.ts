@@ -1,6 +1,6 @@
 // The background loop: one cycle lists every pane of every tmux server, captures the panes that changed,
 // classifies them, and writes the agents whose observation changed. Cycles never overlap; ticks that come
-// due while a cycle runs are skipped and counted, never queued.
+// due while a cycle runs are skipped and counted, never queued. The phases of a cycle are in cycle-phases.ts.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AgentState } from '../agents/model.ts';
 import type { Classification, Classifier } from '../detect/types.ts';
@@ -8,8 +8,7 @@ import type { AgentStore } from '../store/types.ts';
 import type { TmuxServer } from '../tmux/types.ts';
 import type { CaptureCache } from './capture-cache.ts';
 import { CyclePhases } from './cycle-phases.ts';
-import { CycleRun, type CycleStats, type PaneRef, type PhaseName } from './cycle-run.ts';
-import type { PendingWrite } from './observation.ts';
+import { CycleRun, type CycleStats, type PhaseName } from './cycle-run.ts';
 
 export type { CycleStats } from './cycle-run.ts';
 
@@ -155,7 +154,7 @@ export class Poller {
     if (stats.ok) this.lastSuccessAt = Date.now();
     else this.opts.log?.warn({ errors: stats.errors }, 'poll cycle had errors');
     this.opts.onCycle?.(stats, run.errorsByPhase);
-    this.afterCycle(servers, run.expired, run.refreshes, run.now);
+    this.afterCycle(servers, run);
     return stats;
   }
 
@@ -166,12 +165,7 @@ export class Poller {
    * observedAt renewed (a refresh that fails is due again next cycle). It runs while the loop waits for the next
    * tick; the next cycle waits for it.
    */
-  private afterCycle(
-    servers: TmuxServer[],
-    expired: Map<TmuxServer, PaneRef[]>,
-    refreshes: PendingWrite[],
-    now: number,
-  ): void {
+  private afterCycle(servers: TmuxServer[], { expired, refreshes, now }: CycleRun): void {
     const run = () => {
       // One server's upkeep runs in sequence, so that it needs one pool connection, not a second one each cycle.
       const tmuxUpkeep = servers.map(async (server) => {
