@@ -338,3 +338,52 @@ test('the between-cycles hook runs once per cycle, after the upkeep that followe
   const cycle = ['list', 'upkeep starts', 'upkeep ends', 'between cycles'];
   assert.deepEqual(events, [...cycle, ...cycle]);
 });
+
+test('each phase records its own errors: a failed list under list, a failed capture under capture, a failed write under store', async () => {
+  const fake = new FakeTmuxServer({ socket: '/fake/sock' });
+  fake.setPanes([{ paneId: '%1' }]);
+  fake.setScreen('%1', 'hello');
+  const store = createMemoryStore();
+  const byPhase: Array<Record<string, number>> = [];
+  const p = new Poller({
+    monitor: 't',
+    servers: () => [fake],
+    store,
+    classifier: () => createStandInClassifier({ idleAfterMs: 5000 }),
+    intervalMs: 1000,
+    captureMaxAgeMs: 10_000,
+    refreshEveryMs: 20_000,
+    onCycle: (_stats, errors) => byPhase.push({ ...errors }),
+  });
+  const capture = fake.capturePanes.bind(fake);
+  const list = fake.listAndCapture.bind(fake);
+  const write = store.write.bind(store);
+
+  fake.capturePanes = async () => {
+    throw new Error('capture broke');
+  };
+  let stats = await p.runNow();
+  assert.deepEqual(byPhase.at(-1), { list: 0, capture: 1, classify: 0, store: 0 });
+  assert.match(stats.errors.join('\n'), /\/fake\/sock: capture failed: capture broke/);
+
+  fake.capturePanes = capture;
+  store.write = async () => {
+    throw new Error('store broke');
+  };
+  stats = await p.runNow();
+  assert.deepEqual(byPhase.at(-1), { list: 0, capture: 0, classify: 0, store: 1 });
+  assert.match(stats.errors.join('\n'), /store write failed: store broke/);
+
+  store.write = write;
+  fake.listAndCapture = async () => {
+    throw new Error('list broke');
+  };
+  stats = await p.runNow();
+  assert.deepEqual(byPhase.at(-1), { list: 1, capture: 0, classify: 0, store: 0 });
+  assert.match(stats.errors.join('\n'), /list-panes failed: list broke/);
+
+  fake.listAndCapture = list;
+  stats = await p.runNow();
+  assert.equal(stats.ok, true, stats.errors.join('\n'));
+  await p.stop();
+});
