@@ -8,7 +8,7 @@ import type { PaneInfo, TmuxServer } from '../tmux/types.ts';
 import { agentId } from './agent-id.ts';
 import { CaptureCache } from './capture-cache.ts';
 import type { CycleRun, PaneRef } from './cycle-run.ts';
-import { decideWrite, newTracked, screenHashOf, type PendingWrite, type Tracked } from './observation.ts';
+import { decideWrite, newTracked, screenHashOf, type DecisionContext, type PendingWrite, type Tracked } from './observation.ts';
 
 export interface PhaseOptions {
   monitor: string;
@@ -236,12 +236,13 @@ export class CyclePhases {
 
   /** Classifies `panes`, queueing what moved into `changes` and the refreshes that came due into the run's. */
   private classify(run: CycleRun, classifier: Classifier, panes: PaneRef[], changes: PendingWrite[]): void {
+    const context: DecisionContext = { monitor: this.opts.monitor, refreshEveryMs: this.opts.refreshEveryMs, now: run.now };
     run.step('classify', () => {
-      for (const { id, pane } of panes) this.classifyPane(run, classifier, id, pane, changes);
+      for (const { id, pane } of panes) this.classifyPane(run, classifier, id, pane, context, changes);
     });
   }
 
-  private classifyPane(run: CycleRun, classifier: Classifier, id: string, pane: PaneInfo, changes: PendingWrite[]): void {
+  private classifyPane(run: CycleRun, classifier: Classifier, id: string, pane: PaneInfo, context: DecisionContext, changes: PendingWrite[]): void {
     const t = this.tracked.get(id);
     if (!t) return; // never captured yet (capture failed): nothing to classify
     t.pane = pane;
@@ -251,9 +252,9 @@ export class CyclePhases {
       run.fail('classify', `${id}: classify failed: ${(err as Error).message}`);
       return;
     }
-    const { change, refresh } = decideWrite(t, t.classification, { monitor: this.opts.monitor, id, refreshEveryMs: this.opts.refreshEveryMs, now: run.now });
-    if (change) changes.push(change);
-    if (refresh) run.refreshes.push(refresh);
+    const due = decideWrite(t, t.classification, id, context);
+    if (due?.write === 'change') changes.push(due.pending);
+    else if (due?.write === 'refresh') run.refreshes.push(due.pending);
   }
 
   private async writeChanges(run: CycleRun, pending: PendingWrite[]): Promise<void> {

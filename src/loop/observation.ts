@@ -39,11 +39,17 @@ export interface PendingWrite {
   written: Written;
 }
 
-export interface WriteDecision {
+/** What every decision of one cycle shares. */
+export interface DecisionContext {
   monitor: string;
-  id: string;
   refreshEveryMs: number;
   now: number;
+}
+
+/** A write a classification asks for: a change (written in the cycle) or a due refresh (written after it). */
+export interface WriteDue {
+  write: 'change' | 'refresh';
+  pending: PendingWrite;
 }
 
 /** A new tracked pane, first seen in a capture taken at `at`. */
@@ -66,21 +72,22 @@ export function screenHashOf(text: string): string {
 
 /**
  * What `t`'s latest classification asks of the store: a change to write now, a refresh to write after the cycle,
- * or nothing (then `t` remembers the new objects, so the next cycle takes the short way again).
+ * or nothing (null; then `t` remembers the new objects, so the next cycle takes the short way again). The common
+ * case, nothing moved and no refresh due, allocates nothing: it runs for every pane of every cycle.
  */
-export function decideWrite(t: Tracked, c: Classification, d: WriteDecision): { change?: PendingWrite; refresh?: PendingWrite } {
+export function decideWrite(t: Tracked, c: Classification, id: string, d: DecisionContext): WriteDue | null {
   const last = t.written;
   const unmoved = last !== null && last.classification === c && last.screenHash === t.screenHash && samePaneFacts(last.pane, t.pane);
   const refreshDue = d.now - t.writtenAt >= d.refreshEveryMs - t.refreshEarlyMs;
-  if (unmoved && !refreshDue) return {};
+  if (unmoved && !refreshDue) return null;
   const hash = unmoved ? last.contentHash : contentHash(t.screenHash, t.pane, c);
-  const observation = toObservation(d.monitor, d.id, t, c, hash, d.now);
+  const observation = toObservation(d.monitor, id, t, c, hash, d.now);
   const fingerprint = unmoved ? last.fingerprint : observationFingerprint(observation);
   const written: Written = { classification: c, screenHash: t.screenHash, pane: t.pane, contentHash: hash, fingerprint };
-  if (fingerprint !== last?.fingerprint) return { change: { observation, t, written } };
-  if (refreshDue) return { refresh: { observation, t, written } };
+  if (fingerprint !== last?.fingerprint) return { write: 'change', pending: { observation, t, written } };
+  if (refreshDue) return { write: 'refresh', pending: { observation, t, written } };
   t.written = written;
-  return {};
+  return null;
 }
 
 function toObservation(monitor: string, id: string, t: Tracked, c: Classification, hash: string, now: number): AgentObservation {
