@@ -94,7 +94,7 @@ function metricSum(body: string, name: string, labelPart = ''): number {
 
 function startServer(port: number, socket: string, redisUrl: string): ChildProcess {
   // As `npm start` runs it: node with --expose-gc, TypeScript through tsx.
-  return spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'src/server.ts'], {
+  return spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     cwd: ROOT,
     env: { ...tmuxEnv(), PORT: String(port), HOST: '127.0.0.1', TMUX_SOCKETS: socket, REDIS_URL: redisUrl, MONITOR_ID: 'soak', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -70,7 +70,7 @@ test('metrics expose every documented series and pass promtool check metrics', a
 test('with Redis, paneward_redis_up is 1', async (t) => {
   const redis = await startPrivateRedis();
   t.after(() => redis.cleanup());
-  const app = await buildApp(configWith({ sockets: [], monitorId: 'metrics', redisUrl: redis.url }), { startLoop: false, logger: false });
+  const app = await buildApp(configWith({ sockets: [], monitorId: 'metrics', redis: redis.url }), { startLoop: false, logger: false });
   t.after(() => app.close());
   await app.ready();
   await app.store.write([]);

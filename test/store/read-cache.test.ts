@@ -11,8 +11,8 @@ const redis = usePrivateRedis();
 async function storePair(t: { after(fn: () => Promise<void>): void }, opts: Partial<RedisStoreOptions> = {}) {
   await redis.raw.flushall();
   const events: boolean[] = [];
-  const reader = createRedisStore({ monitor: 'm1', url: redis.server.url, observer: { onCache: (layer, hit) => events.push(layer === 'read' && hit) }, ...opts });
-  const other = createRedisStore({ monitor: 'm2', url: redis.server.url });
+  const reader = createRedisStore({ monitor: 'm1', redis: redis.server.url, observer: { onCache: (layer, hit) => events.push(layer === 'read' && hit) }, ...opts });
+  const other = createRedisStore({ monitor: 'm2', redis: redis.server.url });
   await Promise.all([reader.connected(), other.connected()]);
   t.after(async () => {
     await Promise.all([reader.close(), other.close()]);

@@ -12,7 +12,7 @@ const redis = usePrivateRedis();
 
 async function freshStore(opts: ContractOptions = {}): Promise<RedisStore> {
   await redis.raw.flushall();
-  const store = createRedisStore({ monitor: 'm1', url: redis.server.url, ...opts });
+  const store = createRedisStore({ monitor: 'm1', redis: redis.server.url, ...opts });
   assert.equal(await store.connected(), true);
   return store;
 }

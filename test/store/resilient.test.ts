@@ -27,7 +27,7 @@ async function startRedis(): Promise<void> {
 storeContract('resilient (Redis up)', async (opts) => {
   await redis.raw.flushall();
   return new ResilientStore(
-    createRedisStore({ monitor: 'm1', url: redis.server.url, ...opts }),
+    createRedisStore({ monitor: 'm1', redis: redis.server.url, ...opts }),
     createMemoryStore({ ttlSeconds: opts.ttlSeconds, historyLimit: opts.historyLimit, removedLogLimit: 1 }),
   );
 });
@@ -37,7 +37,7 @@ describe('Refreshes through the mirror', () => {
 
   test('an agent the mirror holds unchanged is refreshed without sending its screen again', async (t) => {
     await redis.raw.flushall();
-    const store = createStore({ monitor: 'm1', redisUrl: redis.server.url });
+    const store = createStore({ monitor: 'm1', redis: redis.server.url });
     t.after(() => store.close());
     const screen = 'x'.repeat(100_000);
     await store.write([observation('a', { screen })]);
@@ -51,8 +51,8 @@ describe('Refreshes through the mirror', () => {
 
   test('two monitors writing one agent: a refresh after the other monitor changed it is written in full', async (t) => {
     await redis.raw.flushall();
-    const one = createStore({ monitor: 'm1', redisUrl: redis.server.url });
-    const two = createStore({ monitor: 'm2', redisUrl: redis.server.url });
+    const one = createStore({ monitor: 'm1', redis: redis.server.url });
+    const two = createStore({ monitor: 'm2', redis: redis.server.url });
     t.after(() => Promise.all([one.close(), two.close()]));
     await one.write([observation('a')]);
     await two.write([observation('a', { screenHash: 'theirs', screen: 'their screen', observedAt: T0 + 1 })]);
@@ -67,7 +67,7 @@ describe('Refreshes through the mirror', () => {
 describe('Redis outage', () => {
   test('while Redis is down writes succeed locally, reads are stale, health is down; on return Redis gets the state back', async (t) => {
     await redis.raw.flushall();
-    const store = createStore({ monitor: 'm1', redisUrl: redis.server.url });
+    const store = createStore({ monitor: 'm1', redis: redis.server.url });
     t.after(() => store.close());
     t.after(() => startRedis()); // leave the server running for the next test even if this one fails
 
@@ -145,7 +145,7 @@ describe('Redis outage', () => {
   test('a monitor that starts while Redis is down runs on memory and fills Redis once it appears', async (t) => {
     await stopRedis();
     t.after(() => startRedis());
-    const store = createStore({ monitor: 'm1', redisUrl: redis.server.url });
+    const store = createStore({ monitor: 'm1', redis: redis.server.url });
     t.after(() => store.close());
 
     const result = await store.write([observation('early')]);
@@ -161,7 +161,7 @@ describe('Redis outage', () => {
   });
 
   test('close() while Redis is down returns and stops reconnecting', { timeout: 20_000 }, async () => {
-    const store = createStore({ monitor: 'closer', redisUrl: redis.server.url });
+    const store = createStore({ monitor: 'closer', redis: redis.server.url });
     await store.write([observation('a')]);
     await stopRedis();
     await store.write([observation('a', { observedAt: T0 + 1 })]);
@@ -180,7 +180,7 @@ describe('Stale list ETags', () => {
   test('while Redis is down, an agent expiring from the mirror moves the list ETag', async (t) => {
     let now = T0;
     const store = new ResilientStore(
-      createRedisStore({ monitor: 'm1', url: redis.server.url }),
+      createRedisStore({ monitor: 'm1', redis: redis.server.url }),
       createMemoryStore({ ttlSeconds: 5, removedLogLimit: 1, now: () => now }),
     );
     t.after(() => store.close());
@@ -197,7 +197,7 @@ describe('Stale list ETags', () => {
 describe('A Redis that stops answering', () => {
   test('costs one command timeout; then nothing waits on it, the mirror serves stale, and it catches up once Redis answers', { timeout: 60_000 }, async (t) => {
     await redis.raw.flushall();
-    const store = createStore({ monitor: 'm1', redisUrl: redis.server.url });
+    const store = createStore({ monitor: 'm1', redis: redis.server.url });
     t.after(() => store.close());
     t.after(() => redis.server.resume());
     await store.write([observation('a')]);
@@ -245,7 +245,7 @@ describe('A Redis that stops answering', () => {
 describe('Redis restarting between two cycles', () => {
   test('a restart nobody noticed (no command failed) is still followed by a rewrite of the state', async (t) => {
     await redis.raw.flushall();
-    const store = createStore({ monitor: 'm1', redisUrl: redis.server.url });
+    const store = createStore({ monitor: 'm1', redis: redis.server.url });
     t.after(() => store.close());
     t.after(() => startRedis());
     await store.write([observation('a'), observation('a2')]);
