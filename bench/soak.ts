@@ -2,7 +2,8 @@
 // The real server as `npm start` runs it (a child process, with a private redis-server) on a private tmux fleet (a
 // tenth printing) for M minutes, sampled every S seconds: node's memory and CPU, and the tmux server's CPU both
 // before paneward attaches (B seconds, the baseline of the same fleet in the same run) and while it watches.
-// The last line on stdout is one JSON object.
+// The last line on stdout is one JSON object; its figures cover the sampled span (after the warm-up), except
+// cycles_skipped_before_sampling (start-up and warm-up).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -167,6 +168,7 @@ function summary(opts: Options, samples: Sample[], tmuxIdlePercent: number, exit
     tmux_cpu_pct: { without_paneward: round(tmuxIdlePercent, 2), with_paneward: round(tmuxWatched, 2), extra_pp: round(tmuxWatched - tmuxIdlePercent, 2) },
     cycles: last.cycles - first.cycles,
     cycles_skipped: last.skipped - first.skipped,
+    cycles_skipped_before_sampling: first.skipped,
     errors: last.cycleErrors - first.cycleErrors,
     exit_code: exitCode,
   };
