@@ -1,10 +1,9 @@
 // The poll loop's metrics: cycles, skips, prefetches and transitions counted as the loop reports them; agents by
-// state and kind, and the last clean cycle read at scrape time from what the loop holds in memory.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+// state and kind and the last clean cycle read at scrape time from what the loop holds in memory.
 import { AGENT_KINDS, AGENT_STATES, type AgentKind, type AgentState } from '../agents/model.ts';
 import { PHASES, type CycleStats, type PhaseName } from '../loop/cycle-run.ts';
 import type { Poller } from '../loop/poller.ts';
-import type { AppMetrics } from '../metrics.ts';
+import { metricsOn, type AppMetrics } from '../metrics.ts';
 
 /** What the loop reports as it runs: pass these as the Poller's callbacks. */
 export interface LoopRecorder {
@@ -13,52 +12,32 @@ export interface LoopRecorder {
   onTransition(from: AgentState | null, to: AgentState): void;
 }
 
+const CYCLE_BUCKETS = [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12];
+
 /** Registers the loop metrics; `poller` is read at scrape time, so it may be built after this returns. */
 export function registerLoopMetrics(metrics: AppMetrics, poller: () => Poller): LoopRecorder {
-  const registers = [metrics.registry];
-  const cycleDuration = new Histogram({
-    name: 'paneward_cycle_duration_seconds',
-    help: 'Duration of one poll cycle: list panes, capture changed ones, classify, write',
-    buckets: [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12],
-    registers,
-  });
-  const cycles = new Counter({
-    name: 'paneward_cycles_total',
-    help: 'Poll cycles run, by result (error: a tmux query or a store write failed; a tmux server not running and Redis away while memory takes the writes are reported by paneward_tmux_up and paneward_redis_up)',
-    labelNames: ['result'] as const,
-    registers,
-  });
-  const skipped = new Counter({
-    name: 'paneward_cycles_skipped_total',
-    help: 'Ticks skipped because the previous cycle was still running',
-    registers,
-  });
-  const prefetches = new Counter({
-    name: 'paneward_capture_prefetches_total',
-    help: 'Captures asked together with the list for panes on a streak of changes, by whether the pane had changed again (used) or not (unused)',
-    labelNames: ['result'] as const,
-    registers,
-  });
-  const transitions = new Counter({
-    name: 'paneward_agent_transitions_total',
-    help: 'Published agent state changes',
-    labelNames: ['from', 'to'] as const,
-    registers,
-  });
-  const phaseSeconds = new Gauge({
-    name: 'paneward_cycle_phase_seconds',
-    help: 'Time the last poll cycle spent in each phase (list, capture: the slowest server, classify: CPU time overlapping the capture, store)',
-    labelNames: ['phase'] as const,
-    registers,
-  });
-  const phaseErrors = new Counter({
-    name: 'paneward_cycle_phase_errors_total',
-    help: 'Errors recorded by each phase of the poll cycle (list, capture, classify, store)',
-    labelNames: ['phase'] as const,
-    registers,
-  });
+  const m = metricsOn(metrics.registry);
+  const cycleDuration = m.histogram('paneward_cycle_duration_seconds', 'Duration of one poll cycle: list panes, capture changed ones, classify, write', CYCLE_BUCKETS);
+  const cycles = m.counter(
+    'paneward_cycles_total',
+    'Poll cycles run, by result (error: a tmux query or a store write failed; a tmux server not running and Redis away while memory takes the writes are reported by paneward_tmux_up and paneward_redis_up)',
+    ['result'],
+  );
+  const skipped = m.counter('paneward_cycles_skipped_total', 'Ticks skipped because the previous cycle was still running');
+  const prefetches = m.counter(
+    'paneward_capture_prefetches_total',
+    'Captures asked together with the list for panes on a streak of changes, by whether the pane had changed again (used) or not (unused)',
+    ['result'],
+  );
+  const transitions = m.counter('paneward_agent_transitions_total', 'Published agent state changes', ['from', 'to']);
+  const phaseSeconds = m.gauge(
+    'paneward_cycle_phase_seconds',
+    'Time the last poll cycle spent in each phase (list, capture: the slowest server, classify: CPU time overlapping the capture, store)',
+    ['phase'],
+  );
+  const phaseErrors = m.counter('paneward_cycle_phase_errors_total', 'Errors recorded by each phase of the poll cycle (list, capture, classify, store)', ['phase']);
   for (const phase of PHASES) phaseErrors.inc({ phase }, 0);
-  registerLoopGauges(metrics.registry, poller);
+  registerLoopGauges(metrics, poller);
   return {
     onCycle(s, errorsByPhase) {
       cycleDuration.observe(s.durationMs / 1000);
@@ -79,29 +58,18 @@ export function registerLoopMetrics(metrics: AppMetrics, poller: () => Poller): 
   };
 }
 
-function registerLoopGauges(registry: Registry, poller: () => Poller): void {
-  const registers = [registry];
-  new Gauge({
-    name: 'paneward_agents',
-    help: 'Agents this monitor sees, by state and kind',
-    labelNames: ['state', 'kind'] as const,
-    registers,
-    collect() {
-      this.reset();
-      const counts = countAgents(poller());
-      for (const state of AGENT_STATES) {
-        for (const kind of AGENT_KINDS) this.set({ state, kind }, counts.get(state)?.get(kind) ?? 0);
-      }
-    },
+function registerLoopGauges(metrics: AppMetrics, poller: () => Poller): void {
+  const m = metricsOn(metrics.registry);
+  m.gauge('paneward_agents', 'Agents this monitor sees, by state and kind', ['state', 'kind'], function () {
+    this.reset();
+    const counts = countAgents(poller());
+    for (const state of AGENT_STATES) {
+      for (const kind of AGENT_KINDS) this.set({ state, kind }, counts.get(state)?.get(kind) ?? 0);
+    }
   });
-  new Gauge({
-    name: 'paneward_last_cycle_success_timestamp_seconds',
-    help: 'Unix time the last fully successful poll cycle finished (0: none yet)',
-    registers,
-    collect() {
-      const at = poller().lastSuccessAt;
-      this.set(at ? at / 1000 : 0);
-    },
+  m.gauge('paneward_last_cycle_success_timestamp_seconds', 'Unix time the last fully successful poll cycle finished (0: none yet)', [], function () {
+    const at = poller().lastSuccessAt;
+    this.set(at ? at / 1000 : 0);
   });
 }
 
