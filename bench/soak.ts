@@ -1,7 +1,10 @@
-// npm run bench -- soak [--agents N] [--minutes M] [--sample-seconds S] [--baseline-seconds B] [--warmup-seconds W] [--json]
+// npm run bench -- soak [--agents N] [--minutes M] [--sample-seconds S] [--scrape-seconds P] [--baseline-seconds B]
+//                        [--warmup-seconds W] [--json]
 // The real server as `npm start` runs it (a child process, with a private redis-server) on a private tmux fleet (a
-// tenth printing) for M minutes, sampled every S seconds: node's memory and CPU, and the tmux server's CPU both
-// before paneward attaches (B seconds, the baseline of the same fleet in the same run) and while it watches.
+// tenth printing) for M minutes, sampled every S seconds from /proc: node's memory and CPU, and the tmux server's
+// CPU both before paneward attaches (B seconds, the baseline of the same fleet in the same run) and while it
+// watches. /metrics (heap, cycles, skips, errors) is scraped every P seconds, as a Prometheus would: a scrape
+// costs the server CPU, so scraping at every sample would measure the bench rather than the server.
 // The last line on stdout is one JSON object; its figures cover the sampled span (after the warm-up), except
 // cycles_skipped_before_sampling (start-up and warm-up).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -21,6 +24,7 @@ interface Options {
   agents: number;
   minutes: number;
   sampleSeconds: number;
+  scrapeSeconds: number;
   baselineSeconds: number;
   warmupSeconds: number;
   json: boolean;
@@ -45,6 +49,7 @@ function options(argv: string[]): Options {
       agents: { type: 'string', default: '1000' },
       minutes: { type: 'string', default: '10' },
       'sample-seconds': { type: 'string', default: '5' },
+      'scrape-seconds': { type: 'string', default: '15' },
       'baseline-seconds': { type: 'string', default: '60' },
       'warmup-seconds': { type: 'string', default: '30' },
       json: { type: 'boolean', default: false },
@@ -59,6 +64,7 @@ function options(argv: string[]): Options {
     agents: Math.floor(number('agents', values.agents, 1)),
     minutes: number('minutes', values.minutes, 0.5),
     sampleSeconds: number('sample-seconds', values['sample-seconds'], 1),
+    scrapeSeconds: number('scrape-seconds', values['scrape-seconds'], 1),
     baselineSeconds: number('baseline-seconds', values['baseline-seconds'], 5),
     warmupSeconds: number('warmup-seconds', values['warmup-seconds'], 0),
     json: values.json,
@@ -113,8 +119,21 @@ async function waitReady(base: string, child: ChildProcess): Promise<void> {
   throw new Error('the server was not ready within 60 s');
 }
 
-async function sample(base: string, nodePid: number, tmuxPid: number): Promise<Sample> {
-  const body = await (await fetch(`${base}/metrics`)).text();
+/** The last /metrics exposition, scraped again once `everyMs` passed. */
+function scraper(base: string, everyMs: number): () => Promise<string> {
+  let body = '';
+  let at = -Infinity;
+  return async () => {
+    if (performance.now() - at >= everyMs) {
+      body = await (await fetch(`${base}/metrics`)).text();
+      at = performance.now();
+    }
+    return body;
+  };
+}
+
+async function sample(scrape: () => Promise<string>, nodePid: number, tmuxPid: number): Promise<Sample> {
+  const body = await scrape();
   return {
     at: performance.now(),
     rssMb: rssMb(nodePid),
@@ -196,13 +215,15 @@ export async function runSoakBench(argv: string[]): Promise<void> {
     log(`server ready; warming up for ${opts.warmupSeconds} s, then sampling every ${opts.sampleSeconds} s for ${opts.minutes} min…`);
     await sleep(opts.warmupSeconds * 1000);
 
+    const scrape = scraper(base, opts.scrapeSeconds * 1000);
     const samples: Sample[] = [];
     const end = performance.now() + opts.minutes * 60_000;
     for (;;) {
-      const s = await sample(base, child.pid!, tmuxPid);
+      const final = performance.now() >= end; // the last sample scrapes afresh, so the counters cover the whole span
+      const s = await sample(final ? scraper(base, 0) : scrape, child.pid!, tmuxPid);
       samples.push(s);
       if (!opts.json) log(`  rss ${round(s.rssMb)} MB, heap ${round(s.heapUsedMb)} MB, cycles ${s.cycles}, skipped ${s.skipped}, errors ${s.cycleErrors}`);
-      if (s.at >= end) break;
+      if (final) break;
       await sleep(Math.min(opts.sampleSeconds * 1000, Math.max(0, end - performance.now())));
     }
     const exitCode = await stopServer(child);
