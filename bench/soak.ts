@@ -40,6 +40,7 @@ interface Sample {
   cycles: number;
   cycleErrors: number;
   skipped: number;
+  redisUp: boolean;
 }
 
 function options(argv: string[]): Options {
@@ -143,6 +144,7 @@ async function sample(scrape: () => Promise<string>, nodePid: number, tmuxPid: n
     cycles: metricSum(body, 'paneward_cycles_total'),
     cycleErrors: metricSum(body, 'paneward_cycles_total', 'result="error"'),
     skipped: metricSum(body, 'paneward_cycles_skipped_total'),
+    redisUp: metricSum(body, 'paneward_redis_up') === 1,
   };
 }
 
@@ -189,6 +191,8 @@ function summary(opts: Options, samples: Sample[], tmuxIdlePercent: number, exit
     cycles_skipped: last.skipped - first.skipped,
     cycles_skipped_before_sampling: first.skipped,
     errors: last.cycleErrors - first.cycleErrors,
+    /** Samples whose last scrape said Redis was away or out of sync (the store then rewrote its state into it). */
+    redis_down_samples: samples.filter((s) => !s.redisUp).length,
     exit_code: exitCode,
   };
 }
@@ -222,7 +226,7 @@ export async function runSoakBench(argv: string[]): Promise<void> {
       const final = performance.now() >= end; // the last sample scrapes afresh, so the counters cover the whole span
       const s = await sample(final ? scraper(base, 0) : scrape, child.pid!, tmuxPid);
       samples.push(s);
-      if (!opts.json) log(`  rss ${round(s.rssMb)} MB, heap ${round(s.heapUsedMb)} MB, cycles ${s.cycles}, skipped ${s.skipped}, errors ${s.cycleErrors}`);
+      if (!opts.json) log(`  rss ${round(s.rssMb)} MB, heap ${round(s.heapUsedMb)} MB, cycles ${s.cycles}, skipped ${s.skipped}, errors ${s.cycleErrors}${s.redisUp ? '' : ', redis down'}`);
       if (final) break;
       await sleep(Math.min(opts.sampleSeconds * 1000, Math.max(0, end - performance.now())));
     }
