@@ -235,7 +235,7 @@ export async function runSoakBench(argv: string[]): Promise<void> {
     const result = summary(opts, samples, tmuxIdle, exitCode);
     if (!opts.json) {
       log(`rss ${result.rss_mb.start} → ${result.rss_mb.end} MB (max ${result.rss_mb.max}), node ${result.node_cpu_pct} % of a core`);
-      log(`tmux ${result.tmux_cpu_pct.without_paneward} % alone, ${result.tmux_cpu_pct.with_paneward} % watched (+${result.tmux_cpu_pct.extra_pp} pp)`);
+      log(`tmux ${result.tmux_cpu_pct.without_paneward} % alone, ${result.tmux_cpu_pct.with_paneward} % watched (${result.tmux_cpu_pct.extra_pp >= 0 ? '+' : ''}${result.tmux_cpu_pct.extra_pp} pp)`);
     }
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
