@@ -3,7 +3,7 @@
 // due while a cycle runs are skipped and counted, never queued.
 import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { AgentObservation, AgentState } from '../agents/model.ts';
+import type { AgentObservation, AgentRecord, AgentState } from '../agents/model.ts';
 import type { Classification, Classifier } from '../detect/types.ts';
 import type { AgentStore } from '../store/types.ts';
 import type { PaneInfo, TmuxServer } from '../tmux/types.ts';
@@ -56,6 +56,8 @@ export interface PollerOptions {
   onCycle?(stats: CycleStats): void;
   onSkipped?(): void;
   onTransition?(from: AgentState | null, to: AgentState): void;
+  /** The records a write gave new versions (new agents, state or screen changes). */
+  onWritten?(records: AgentRecord[]): void;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -393,6 +395,7 @@ export class Poller {
       t.writtenAt = now;
     }
     for (const tr of result.transitions) this.opts.onTransition?.(tr.from, tr.to);
+    this.opts.onWritten?.(result.changed);
     return result.changed.length;
   }
 

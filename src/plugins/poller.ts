@@ -3,6 +3,8 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { agentCountKey } from '../metrics.ts';
+import { registerAgentAttention } from '../metrics/attention.ts';
+import { registerCyclePhases } from '../metrics/phases.ts';
 import { youngGenerationCollector } from '../loop/idle-gc.ts';
 import { Poller } from '../loop/poller.ts';
 
@@ -14,6 +16,8 @@ declare module 'fastify' {
 
 export default fp<{ config: Config; startLoop?: boolean }>(
   async (app, { config, startLoop = true }) => {
+    const attention = registerAgentAttention(app.metrics.registry, () => poller.current().map((a) => a.id));
+    const phases = registerCyclePhases(app.metrics.registry);
     const poller = new Poller({
       monitor: config.monitorId,
       servers: () => app.tmux.servers,
@@ -25,12 +29,14 @@ export default fp<{ config: Config; startLoop?: boolean }>(
       betweenCycles: youngGenerationCollector() ?? undefined,
       onCycle(s) {
         app.metrics.cycleFinished(s.durationMs / 1000, s.ok);
+        phases.observe(s.phases);
         app.metrics.cache('capture', true, s.captureCacheHits);
         app.metrics.cache('capture', false, s.panes - s.captureCacheHits);
         app.metrics.prefetched(s.prefetched - s.prefetchUnused, s.prefetchUnused);
       },
       onSkipped: () => app.metrics.cycleSkipped(),
       onTransition: (from, to) => app.metrics.transition(from, to),
+      onWritten: (records) => attention.noteWritten(records),
       log: app.log,
     });
     app.decorate('poller', poller);

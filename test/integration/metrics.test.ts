@@ -26,6 +26,8 @@ const DOCUMENTED = [
   'paneward_redis_up',
   'paneward_last_cycle_success_timestamp_seconds',
   'paneward_detection_rule_hits_total',
+  'paneward_agent_state_since_timestamp_seconds',
+  'paneward_cycle_phase_duration_seconds',
   'process_cpu_seconds_total',
 ];
 
