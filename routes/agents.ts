@@ -37,6 +37,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'listAgents',
         summary: 'List agents',
         description: 'ETag follows the global change sequence (and, while answers are stale, local changes too): send If-None-Match to get 304 while nothing changed.',
         querystring: ListQuerySchema,
@@ -78,6 +79,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'getAgent',
         summary: 'One agent',
         description: 'ETag follows the agent version.',
         params: IdParamsSchema,
@@ -100,6 +102,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'getAgentScreen',
         summary: 'Last captured screen of an agent',
         params: IdParamsSchema,
         querystring: z.strictObject({
@@ -125,6 +128,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'getAgentHistory',
         summary: 'State transitions of an agent, newest first',
         params: IdParamsSchema,
         querystring: z.strictObject({
@@ -149,6 +153,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'explainAgent',
         summary: 'Why the agent is in its state: every rule tried, which matched, which won',
         params: IdParamsSchema,
         querystring: NoQuerySchema,
