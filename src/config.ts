@@ -40,7 +40,11 @@ export const ConfigSchema = z
     PROFILES_DIR: z.string().optional().describe('Directory of detection profiles that add to or override the built-in ones'),
     STUCK_AFTER_MS: intFrom(1000, 86_400_000).default(120_000).describe('A working agent whose screen is still this long is stuck'),
     IDLE_AFTER_MS: intFrom(100, 86_400_000).default(5000).describe('A program silent this long is idle'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (requests are logged at debug)'),
+    LOG_FORMAT: z
+      .enum(['auto', 'json', 'pretty'])
+      .default('auto')
+      .describe('Log lines as JSON or pretty-printed; auto: pretty when stdout is a terminal, JSON otherwise'),
   })
   .refine((c) => c.POOL_MIN <= c.POOL_MAX, { message: 'must not be larger than POOL_MAX', path: ['POOL_MIN'] });
 
@@ -64,6 +68,7 @@ export interface Config {
   stuckAfterMs: number;
   idleAfterMs: number;
   logLevel: Env['LOG_LEVEL'];
+  logFormat: Env['LOG_FORMAT'];
 }
 
 export class ConfigError extends Error {}
@@ -107,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stuckAfterMs: e.STUCK_AFTER_MS,
     idleAfterMs: e.IDLE_AFTER_MS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
   };
 }
 
