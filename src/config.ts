@@ -1,7 +1,7 @@
 // Configuration: read once from the environment by one zod schema; defaults live here and nowhere else.
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { defaultSocketPath } from './tmux/index.ts';
+import { currentSocketPath, defaultSocketPath } from './tmux/index.ts';
 
 const intFrom = (min: number, max: number) => {
   const allowed = { error: `a whole number from ${min} to ${max}` };
@@ -18,7 +18,7 @@ export const ConfigSchema = z
     TMUX_SOCKETS: z
       .string()
       .optional()
-      .describe("Comma-separated tmux socket paths to monitor (default: the user's default tmux server)"),
+      .describe("Comma-separated tmux socket paths to monitor (default: the tmux server paneward runs inside ($TMUX), else the user's default server)"),
     TMUX_STRATEGY: z.enum(['pool', 'exec']).default('pool').describe('How to talk to tmux: pooled control mode or one subprocess per command'),
     POOL_MIN: intFrom(0, 64).default(1).describe('Control-mode connections kept open per tmux server'),
     POOL_MAX: intFrom(1, 64).default(2).describe('Most control-mode connections per tmux server'),
@@ -86,10 +86,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid ${name}${given}: ${issue.message}`);
   }
   const e = parsed.data;
-  const sockets = (e.TMUX_SOCKETS ?? defaultSocketPath(env))
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const sockets = e.TMUX_SOCKETS
+    ? e.TMUX_SOCKETS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [currentSocketPath(env) ?? defaultSocketPath(env)];
   if (sockets.length === 0) throw new ConfigError(`invalid TMUX_SOCKETS=${JSON.stringify(e.TMUX_SOCKETS)}: no socket path in it`);
   for (const s of sockets) {
     if (/[\n\r\0]/.test(s)) throw new ConfigError('invalid TMUX_SOCKETS: a socket path contains a newline or NUL');
