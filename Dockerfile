@@ -8,7 +8,8 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: `prepare` builds, and the sources are not here yet (the build runs below).
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY routes ./routes
@@ -18,7 +19,7 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
@@ -29,6 +30,7 @@ RUN apt-get update \
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json ./
+COPY bin ./bin
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # Run as the uid that owns the host's tmux socket (tmux refuses clients of another uid): override with
@@ -38,4 +40,6 @@ ENV HOST=0.0.0.0 PORT=7700
 EXPOSE 7700
 # Asks /livez on whatever PORT the container was given (`-e PORT=8080` moves the check with the server).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 7700) + '/livez').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# `docker exec <container> paneward status` works too (bin/paneward.js runs the compiled CLI).
+ENV PATH=/app/bin:$PATH
 CMD ["node", "--expose-gc", "dist/src/server.js"]

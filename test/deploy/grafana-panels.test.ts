@@ -113,7 +113,7 @@ before(async () => {
   await tmux.newSession('ask', `${process.execPath} -e "process.stdout.write('Overwrite the config? [y/N] '); setInterval(() => {}, 1e6)"`);
   await tmux.newSession('busy', `sh -c 'while :; do date +%s.%N; sleep 0.2; done'`);
   await tmux.newSession('shell', 'bash --norc --noprofile');
-  app = await buildApp(configWith({ sockets: [tmux.socket], redisUrl: redis.url, pollIntervalMs: 250, monitorId: 'dash' }), { logger: false });
+  app = await buildApp(configWith({ sockets: [tmux.socket], redis: redis.url, pollIntervalMs: 250, monitorId: 'dash' }), { logger: false });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   await startPrometheus(new URL(address).host);
   // Enough scrapes for every rate window, and the waiting pane confirmed and scraped.
