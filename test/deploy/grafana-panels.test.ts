@@ -1,10 +1,7 @@
 // Every query of the Grafana dashboard, asked of a real Prometheus that scrapes a real paneward (a private tmux
 // fleet, a private Redis): each parses, and each returns series carrying the labels its legend names.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
@@ -12,7 +9,8 @@ import { ROWS, type Query } from '../../deploy/grafana/dashboard.ts';
 import { renderDashboard } from '../../deploy/grafana/render.ts';
 import { buildApp } from '../../src/app.ts';
 import { configWith } from '../../src/config.ts';
-import { freePort, startPrivateRedis, type PrivateRedis } from '../helpers/redis.ts';
+import { SCRAPE_SECONDS, startPrivatePrometheus, type PrivatePrometheus } from '../helpers/prometheus.ts';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.ts';
 import { startPrivateTmux, type PrivateTmux } from '../helpers/tmux.ts';
 
 /**
@@ -21,27 +19,15 @@ import { startPrivateTmux, type PrivateTmux } from '../helpers/tmux.ts';
  * then held to returning series like every other.
  */
 const NOT_EXPORTED_YET = ['paneward_webhook_deliveries_total', 'paneward_webhook_queue_depth'];
-const SCRAPE_SECONDS = 1;
 const RATE_WINDOW = '5s';
 
 let redis: PrivateRedis;
 let tmux: PrivateTmux;
 let app: FastifyInstance;
-let prometheus: ChildProcess;
-let promUrl: string;
-let dir: string;
+let prometheus: PrivatePrometheus;
 let exposition: string;
 
-interface PromAnswer {
-  status: string;
-  error?: string;
-  data: { resultType: string; result: Array<{ metric: Record<string, string> }> };
-}
-
-async function ask(path: string, params: Record<string, string>): Promise<{ http: number; body: PromAnswer }> {
-  const res = await fetch(`${promUrl}${path}?${new URLSearchParams(params)}`);
-  return { http: res.status, body: (await res.json()) as PromAnswer };
-}
+const ask = (path: string, params: Record<string, string>) => prometheus.ask(path, params);
 
 /** What Grafana substitutes before sending a query: all instances, a rate window of a few scrapes. */
 function asGrafanaSends(expr: string): string {
@@ -64,49 +50,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, deadlineMs =
   throw new Error(`timed out waiting for ${what}`);
 }
 
-async function startPrometheus(target: string): Promise<void> {
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  const rules = new URL('../../deploy/prometheus/alerts.yml', import.meta.url).pathname;
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    [
-      'global:',
-      `  scrape_interval: ${SCRAPE_SECONDS}s`,
-      `  evaluation_interval: ${SCRAPE_SECONDS}s`,
-      'rule_files:',
-      `  - ${JSON.stringify(rules)}`,
-      'scrape_configs:',
-      '  - job_name: paneward',
-      '    static_configs:',
-      `      - targets: [${JSON.stringify(target)}]`,
-      '',
-    ].join('\n'),
-  );
-  prometheus = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  prometheus.stderr!.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
-  await waitFor(`prometheus to start (log: ${log})`, async () => (await fetch(`${promUrl}/-/ready`)).ok);
-}
-
-async function stopPrometheus(): Promise<void> {
-  if (!prometheus || prometheus.exitCode !== null) return;
-  const exited = new Promise((resolve) => prometheus.once('exit', resolve));
-  prometheus.kill('SIGTERM');
-  await Promise.race([exited, sleep(10_000).then(() => prometheus.kill('SIGKILL'))]);
-}
-
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'paneward-prom-'));
   redis = await startPrivateRedis();
   tmux = await startPrivateTmux();
   // A program asking a yes/no question is `waiting` (profiles/program.json); a shell script would be a `shell`.
@@ -115,7 +59,7 @@ before(async () => {
   await tmux.newSession('shell', 'bash --norc --noprofile');
   app = await buildApp(configWith({ sockets: [tmux.socket], redis: redis.url, pollIntervalMs: 250, monitorId: 'dash' }), { logger: false });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  await startPrometheus(new URL(address).host);
+  prometheus = await startPrivatePrometheus(new URL(address).host);
   // Enough scrapes for every rate window, and the waiting pane confirmed and scraped.
   await waitFor('a waiting agent in Prometheus and a full rate window', async () => {
     const waiting = await ask('/api/v1/query', { query: 'paneward_agent_state_since_timestamp_seconds{state="waiting"}' });
@@ -126,11 +70,10 @@ before(async () => {
 });
 
 after(async () => {
-  await stopPrometheus();
+  await prometheus?.stop();
   await app?.close();
   await tmux?.cleanup();
   await redis?.cleanup();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const panels = ROWS.flatMap((row) => row.panels);
