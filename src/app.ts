@@ -7,7 +7,9 @@ import monitorRoutes from '../routes/monitor.ts';
 import summaryRoutes from '../routes/summary.ts';
 import webhookRoutes from '../routes/webhooks.ts';
 import type { Config } from './config.ts';
-import detectorPlugin, { type Detector } from './plugins/detector.ts';
+import type { Detector } from './detect/index.ts';
+import { loggerOptions, RequestLog } from './logging.ts';
+import detectorPlugin from './plugins/detector.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
 import metricsPlugin from './plugins/metrics.ts';
@@ -35,11 +37,14 @@ export interface AppDeps {
   logger?: boolean;
   /** What webhooks follow instead of the app's change stream. */
   changeSource?: ChangeSource;
+  /** Whether stdout is a terminal (LOG_FORMAT=auto logs pretty there); src/server.ts says. */
+  stdoutIsTTY?: boolean;
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger === false ? false : { level: config.logLevel },
+    logger: deps.logger === false ? false : loggerOptions(config, deps.stdoutIsTTY ?? false),
+    logController: new RequestLog(),
     // Ids and cursors are short; a long URL is a mistake or an attack.
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 16 * 1024,
