@@ -2,16 +2,19 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import agentRoutes from '../routes/agents.ts';
+import eventRoutes from '../routes/events.ts';
 import healthRoutes from '../routes/health.ts';
 import monitorRoutes from '../routes/monitor.ts';
 import summaryRoutes from '../routes/summary.ts';
 import type { Config } from './config.ts';
+import corsPlugin from './plugins/cors.ts';
 import detectorPlugin, { type Detector } from './plugins/detector.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
+import eventsPlugin from './plugins/events.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import pollerPlugin from './plugins/poller.ts';
-import securityPlugin from './plugins/security.ts';
+import securityPlugin, { redactAccessToken } from './plugins/security.ts';
 import storePlugin, { type AppStore } from './plugins/store.ts';
 import tmuxPlugin from './plugins/tmux.ts';
 import type { TmuxServer } from './tmux/types.ts';
@@ -34,7 +37,7 @@ export interface AppDeps {
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger === false ? false : { level: config.logLevel },
+    logger: deps.logger === false ? false : { level: config.logLevel, serializers: { req: redactAccessToken } },
     // Ids and cursors are short; a long URL is a mistake or an attack.
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 16 * 1024,
@@ -45,10 +48,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
+  await app.register(corsPlugin, { config });
   await app.register(docsPlugin);
   await app.register(metricsPlugin);
   await app.register(tmuxPlugin, { config, servers: deps.servers });
   await app.register(storePlugin, { config, store: deps.store });
+  await app.register(eventsPlugin, { config });
   await app.register(detectorPlugin, { config, detector: deps.detector });
   await app.register(pollerPlugin, { config, startLoop: deps.startLoop });
 
@@ -56,5 +61,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(agentRoutes);
   await app.register(summaryRoutes);
   await app.register(monitorRoutes);
+  await app.register(eventRoutes);
   return app;
 }

@@ -19,6 +19,27 @@ function hostName(header: string): string {
   return header.split(':')[0] ?? '';
 }
 
+/**
+ * EventSource cannot send headers, so the event stream alone also takes the token as `?access_token=` (RFC 6750
+ * §2.3), only when no Authorization header is given. Request logs drop it (see redactAccessToken).
+ */
+function streamToken(route: string, authorization: string | undefined, query: unknown): string | undefined {
+  if (route !== '/v1/events' || authorization !== undefined) return undefined;
+  const token = (query as Record<string, unknown> | undefined)?.access_token;
+  return typeof token === 'string' && token !== '' ? token : undefined;
+}
+
+/** The request log serializer: pino's usual fields, with any access_token in the URL masked. */
+export function redactAccessToken(req: { method: string; url: string; host?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) {
+  return {
+    method: req.method,
+    url: req.url.replace(/([?&]access_token=)[^&#]*/gi, '$1[redacted]'),
+    host: req.host ?? req.hostname,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 export default fp<{ config: Config }>(
   async (app, { config }) => {
     const expected = config.apiToken ? digest(config.apiToken) : null;
@@ -35,7 +56,7 @@ export default fp<{ config: Config }>(
       const guarded = route.startsWith('/v1/') || (config.metricsAuth && route === '/metrics');
       if (!guarded) return;
       // The scheme, spaces, the token, nothing after it (RFC 6750 tokens hold no spaces).
-      const token = /^bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const token = /^bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? streamToken(route, req.headers.authorization, req.query);
       if (!token || !tokenMatches(token, expected)) throw new Unauthorized();
     });
   },
