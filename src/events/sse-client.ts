@@ -1,5 +1,6 @@
 // One /v1/events connection: snapshot or replay first, then live events, with a bounded queue so a client that
 // stops reading is cut instead of holding memory or anyone else up. SSE framing is @fastify/sse's (reply.sse).
+import type { Transform } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { AgentRecord } from '../agents/model.ts';
 import { matchesFilter } from '../store/records.ts';
@@ -50,12 +51,18 @@ export class SseClient {
   private flushScheduled = false;
   private waitingForDrain = false;
   private unsubscribe: () => void = () => undefined;
+  /** @fastify/sse's framing transform, piped into the response: one drain listener however many events wait. */
+  private readonly out: Transform;
 
   constructor(
     private readonly reply: FastifyReply,
     private readonly opts: SseClientOptions,
   ) {
     reply.sse.onClose(() => this.close());
+    // The types call it a WritableStream; at run time it is the plugin's object-mode Transform.
+    this.out = reply.sse.stream() as unknown as Transform;
+    this.out.on('error', () => this.close());
+    this.out.pipe(reply.raw, { end: false });
   }
 
   /** `since` null (or a store that is away): a snapshot first; otherwise the changes after it, one per agent. */
@@ -92,7 +99,7 @@ export class SseClient {
       return this.cut();
     }
     if (this.phase !== 'snapshotting') return;
-    this.reply.sse.send({ id: String(seq), event: 'snapshot', data: JSON.stringify({ agents, seq }) }).catch(() => undefined);
+    this.out.write({ id: String(seq), event: 'snapshot', data: JSON.stringify({ agents, seq }) });
     const held = this.held;
     this.held = [];
     this.phase = 'live';
@@ -119,34 +126,42 @@ export class SseClient {
     const out = outgoing(e);
     this.queue.push(out);
     this.queuedBytes += out.data.length + 32;
-    if (this.queuedBytes > this.opts.bufferBytes) return this.cut();
-    if (!this.flushScheduled && !this.waitingForDrain) {
+    if (this.waitingForDrain) return this.cutIfTooFarBehind();
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       // After the hub has handed this tick's events to every client: one write per client per tick.
       queueMicrotask(() => this.flush());
     }
   }
 
+  /**
+   * Everything queued goes through the plugin's SSE transform in one corked write. While the transform is still
+   * full (the socket stopped taking data), later events queue here and the next batch waits for its drain.
+   */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.phase === 'closed') return;
+    if (this.phase === 'closed' || this.waitingForDrain) return;
     const raw = this.reply.raw;
     raw.cork();
-    let sent = 0;
-    while (sent < this.queue.length && !raw.writableNeedDrain) {
-      const out = this.queue[sent++]!;
-      this.queuedBytes -= out.data.length + 32;
-      this.reply.sse.send(out).catch(() => undefined);
-    }
-    this.queue.splice(0, sent);
+    for (const out of this.queue) this.out.write(out);
     raw.uncork();
-    if (this.queue.length > 0 && !this.waitingForDrain) {
+    this.queue = [];
+    this.queuedBytes = 0;
+    if (this.out.writableNeedDrain) {
       this.waitingForDrain = true;
-      raw.once('drain', () => {
+      this.out.once('drain', () => {
         this.waitingForDrain = false;
         this.flush();
       });
     }
+  }
+
+  /**
+   * Only what waits behind a socket that stopped taking data counts: a burst (a cycle that changed the whole
+   * fleet) is written straight through, and what comes while the socket is still full of it queues here.
+   */
+  private cutIfTooFarBehind(): void {
+    if (this.queuedBytes > this.opts.bufferBytes) this.cut();
   }
 
   /** A client too far behind: dropped at once (not ended: a stalled socket would never finish an end). */
@@ -167,6 +182,8 @@ export class SseClient {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     this.unsubscribe();
+    this.out.unpipe(this.reply.raw);
+    this.out.destroy();
     this.queue = [];
     this.held = [];
   }
