@@ -54,6 +54,7 @@ function lastEventId(header: string | string[] | undefined): number | null | und
 const events: FastifyPluginAsyncZod = async (app) => {
   await app.register(sse, { heartbeatInterval: app.config.eventsHeartbeatMs });
   const clients = new Set<SseClient>();
+  const snapshots = new Map<string, { seq: number; data: string }>();
   eventsClientsGauge(app.metrics.registry, () => clients.size);
   app.addHook('preClose', async () => {
     for (const client of clients) client.end();
@@ -99,6 +100,7 @@ const events: FastifyPluginAsyncZod = async (app) => {
         store: app.store,
         filter,
         bufferBytes: app.config.eventsClientBufferBytes,
+        snapshots,
         onCut: () => req.log.info({ bufferBytes: app.config.eventsClientBufferBytes }, 'events: client too far behind; disconnected'),
       });
       clients.add(client);

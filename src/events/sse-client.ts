@@ -1,33 +1,15 @@
 // One /v1/events connection: snapshot or replay first, then live events, with a bounded queue so a client that
-// stops reading is cut instead of holding memory or anyone else up. SSE framing is @fastify/sse's (reply.sse).
-import type { Transform } from 'node:stream';
+// stops reading is cut instead of holding memory or anyone else up. The connection is @fastify/sse's (headers,
+// retry, heartbeat, close); the events' frames are built once for all clients (frames.ts).
 import type { FastifyReply } from 'fastify';
 import type { AgentRecord } from '../agents/model.ts';
 import { matchesFilter } from '../store/records.ts';
 import type { AgentFilter, AgentStore } from '../store/types.ts';
+import { batchOf, frameOf, snapshotFrame } from './frames.ts';
 import type { ChangeEvent, ChangeStream, StreamItem } from './schemas.ts';
 
 /** A page of the snapshot; the whole filtered list goes out as one event. */
 const SNAPSHOT_PAGE = 1000;
-/** An event as it goes out: serialized once per event and shared by every client. */
-interface Outgoing {
-  id?: string;
-  event: string;
-  data: string;
-}
-
-const serialized = new WeakMap<ChangeEvent, Outgoing>();
-
-/** Stale events (Redis away) carry no id: the client's Last-Event-ID stays at the last shared seq. */
-function outgoing(e: ChangeEvent): Outgoing {
-  let out = serialized.get(e);
-  if (!out) {
-    const id = e.stale ? undefined : String(e.seq);
-    out = e.type === 'agent' ? { id, event: 'agent', data: JSON.stringify(e.agent) } : { id, event: 'removed', data: JSON.stringify({ id: e.id }) };
-    serialized.set(e, out);
-  }
-  return out;
-}
 
 export interface SseClientOptions {
   stream: ChangeStream;
@@ -36,6 +18,8 @@ export interface SseClientOptions {
   /** Bytes of events queued for a client that does not read before it is cut. */
   bufferBytes: number;
   onCut: () => void;
+  /** The last snapshot serialized per filter: clients connecting at the same seq share it. */
+  snapshots: Map<string, { seq: number; data: string }>;
 }
 
 type Phase = 'replaying' | 'snapshotting' | 'live' | 'closed';
@@ -46,23 +30,20 @@ export class SseClient {
   private resetSeen = false;
   /** Items heard while a snapshot is being read; those it already covers are dropped after. */
   private held: StreamItem[] = [];
-  private queue: Outgoing[] = [];
+  private queue: ChangeEvent[] = [];
   private queuedBytes = 0;
   private flushScheduled = false;
   private waitingForDrain = false;
   private unsubscribe: () => void = () => undefined;
-  /** @fastify/sse's framing transform, piped into the response: one drain listener however many events wait. */
-  private readonly out: Transform;
+  private readonly filterKey: string;
 
   constructor(
     private readonly reply: FastifyReply,
     private readonly opts: SseClientOptions,
   ) {
     reply.sse.onClose(() => this.close());
-    // The types call it a WritableStream; at run time it is the plugin's object-mode Transform.
-    this.out = reply.sse.stream() as unknown as Transform;
-    this.out.on('error', () => this.close());
-    this.out.pipe(reply.raw, { end: false });
+    const f = opts.filter;
+    this.filterKey = [f.state, f.kind, f.session, f.monitor].join('\0');
   }
 
   /** `since` null (or a store that is away): a snapshot first; otherwise the changes after it, one per agent. */
@@ -99,7 +80,7 @@ export class SseClient {
       return this.cut();
     }
     if (this.phase !== 'snapshotting') return;
-    this.out.write({ id: String(seq), event: 'snapshot', data: JSON.stringify({ agents, seq }) });
+    this.reply.raw.write(snapshotFrame(this.serializeSnapshot(agents, seq), seq));
     const held = this.held;
     this.held = [];
     this.phase = 'live';
@@ -107,6 +88,16 @@ export class SseClient {
       if (item.type === 'reset') return this.snapshot();
       if (item.stale || item.seq > seq) this.enqueue(item);
     }
+  }
+
+  private serializeSnapshot(agents: AgentRecord[], seq: number): string {
+    const key = this.filterKey;
+    const cached = this.opts.snapshots.get(key);
+    if (cached?.seq === seq && !agents.some((a) => a.stale)) return cached.data;
+    const data = JSON.stringify({ agents, seq });
+    if (this.opts.snapshots.size > 100) this.opts.snapshots.clear();
+    this.opts.snapshots.set(key, { seq, data });
+    return data;
   }
 
   /** Every agent matching the filter; the seq is the first page's (later pages may be newer, never older). */
@@ -123,9 +114,8 @@ export class SseClient {
 
   private enqueue(e: ChangeEvent): void {
     if (e.type === 'agent' && !matchesFilter(e.agent, this.opts.filter)) return;
-    const out = outgoing(e);
-    this.queue.push(out);
-    this.queuedBytes += out.data.length + 32;
+    this.queue.push(e);
+    this.queuedBytes += frameOf(e).bytes.length;
     if (this.waitingForDrain) return this.cutIfTooFarBehind();
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -134,26 +124,19 @@ export class SseClient {
     }
   }
 
-  /**
-   * Everything queued goes through the plugin's SSE transform in one corked write. While the transform is still
-   * full (the socket stopped taking data), later events queue here and the next batch waits for its drain.
-   */
+  /** What came in one tick goes out in one write; if the socket is then full, the next waits for its drain. */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.phase === 'closed' || this.waitingForDrain) return;
-    const raw = this.reply.raw;
-    raw.cork();
-    for (const out of this.queue) this.out.write(out);
-    raw.uncork();
+    if (this.phase === 'closed' || this.waitingForDrain || this.queue.length === 0) return;
+    const batch = batchOf(this.filterKey, this.queue);
     this.queue = [];
     this.queuedBytes = 0;
-    if (this.out.writableNeedDrain) {
-      this.waitingForDrain = true;
-      this.out.once('drain', () => {
-        this.waitingForDrain = false;
-        this.flush();
-      });
-    }
+    if (this.reply.raw.write(batch)) return;
+    this.waitingForDrain = true;
+    this.reply.raw.once('drain', () => {
+      this.waitingForDrain = false;
+      this.flush();
+    });
   }
 
   /**
@@ -182,8 +165,6 @@ export class SseClient {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     this.unsubscribe();
-    this.out.unpipe(this.reply.raw);
-    this.out.destroy();
     this.queue = [];
     this.held = [];
   }

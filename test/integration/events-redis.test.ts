@@ -165,11 +165,11 @@ for (const outage of ['stopped and started empty', 'paused and resumed'] as cons
   });
 }
 
-test('a client that stops reading is cut; the loop and a reading client go on and miss nothing', async () => {
+test('a client that stops reading is cut; the loop and a reading client go on and miss nothing', async (t) => {
   // Loopback TCP buffers take a few MB before the server sees backpressure: a fleet of 40 panes with long window
   // names (part of every record) fills them in a few dozen cycles.
   const c = await startMonitor('mon-c', 1, { eventsClientBufferBytes: 16 * 1024 });
-  after(async () => {
+  t.after(async () => {
     await c.app.close();
     await c.tmux.cleanup();
   });
