@@ -56,7 +56,7 @@ export async function runEventsBench(argv: string[]): Promise<void> {
   let child: ReturnType<typeof fork> | null = null;
   try {
     await buildFleet(tmux, agents);
-    const config = configWith({ sockets: [tmux.socket], redisUrl: redis.url, monitorId: 'bench', logLevel: 'silent', eventsHeartbeatMs: 15_000 });
+    const config = configWith({ sockets: [tmux.socket], redis: redis.url, monitorId: 'bench', logLevel: 'silent', eventsHeartbeatMs: 15_000 });
     const app = await buildApp(config, { startLoop: false, logger: false });
     const port = Number(new URL(await app.listen({ host: '127.0.0.1', port: 0 })).port);
     // When each version reached the store (the write's reply), and the seq the stream gave it.

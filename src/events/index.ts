@@ -1,6 +1,6 @@
 // Builds the change stream for a store: in-process for the embedded store, the Redis Stream reader (plus this
 // process's stale changes while Redis is away) for the Redis store.
-import { DEFAULT_KEY_PREFIX, MemoryStore, ResilientStore } from '../store/index.ts';
+import { DEFAULT_KEY_PREFIX, MemoryStore, ResilientStore, toRedisTarget, type RedisTarget } from '../store/index.ts';
 import type { AgentStore } from '../store/types.ts';
 import { toChangeEvent } from './changes.ts';
 import { ChangeHub, type ChangeHubOptions } from './hub.ts';
@@ -12,16 +12,17 @@ export interface ChangeSource {
 }
 
 export interface ChangeSourceOptions extends ChangeHubOptions {
-  redisUrl?: string;
+  /** Where the store's Redis is (a URL, a Cluster or Sentinels): the reader connects there too. */
+  redis?: RedisTarget | string;
   keyPrefix?: string;
   onError?: (err: Error) => void;
 }
 
 export async function createChangeSource(store: AgentStore, opts: ChangeSourceOptions): Promise<ChangeSource> {
-  if (store instanceof ResilientStore && opts.redisUrl) {
+  if (store instanceof ResilientStore && opts.redis) {
     const hub = new ChangeHub(opts);
     const reader = new RedisChangeReader({
-      url: opts.redisUrl,
+      target: toRedisTarget(opts.redis),
       keyPrefix: opts.keyPrefix ?? DEFAULT_KEY_PREFIX,
       hub,
       noteSeq: (seq) => store.noteSeq(seq),

@@ -2,9 +2,10 @@
 // `<seq>-0`, in the same atomic run as the seq INCR; this reader follows it with blocking XREAD on a connection of
 // its own and publishes each entry into the hub, so a client of any paneward sees every monitor's changes.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { AgentState } from '../agents/model.ts';
 import { toRecord, type RecordBody } from '../store/records.ts';
+import { createRedisClient, type RedisClient, type RedisTarget } from '../store/redis-connection.ts';
 import { RAISE_SEQ_LUA } from '../store/redis-scripts.ts';
 import type { ChangeHub } from './hub.ts';
 import type { ChangeEvent } from './schemas.ts';
@@ -17,7 +18,7 @@ const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2000;
 
 export interface RedisReaderOptions {
-  url: string;
+  target: RedisTarget;
   /** Key prefix of the store (with its {hash tag}); the stream is `<prefix>events`, the seq `<prefix>seq`. */
   keyPrefix: string;
   hub: ChangeHub;
@@ -27,7 +28,7 @@ export interface RedisReaderOptions {
 }
 
 export class RedisChangeReader {
-  private readonly conn: Redis;
+  private readonly conn: RedisClient;
   /** Seq of the last entry read; the next XREAD asks for entries after `<position>-0`. */
   private position = 0;
   /** Redis's run_id when the position was taken: a new one means Redis restarted and may have lost entries. */
@@ -37,14 +38,13 @@ export class RedisChangeReader {
   private readonly running: Promise<void>;
 
   constructor(private readonly opts: RedisReaderOptions) {
-    // A dedicated connection: XREAD BLOCK holds it, and a command timeout would cut every quiet wait short.
-    this.conn = new Redis(opts.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), RETRY_MAX_MS),
+    // A dedicated connection: XREAD BLOCK holds it. Its command timeout is longer than a blocking read, so a Redis
+    // that stops answering is noticed here too.
+    this.conn = createRedisClient(opts.target, {
       connectionName: 'paneward:events',
+      connectTimeoutMs: 2000,
+      commandTimeoutMs: BLOCK_MS + 5000,
+      retryDelayMs: (times) => Math.min(50 * 2 ** Math.min(times, 10), RETRY_MAX_MS),
     });
     this.conn.on('error', (err: Error) => opts.onError?.(err));
     this.conn.on('ready', () => (this.epochChecked = false));
@@ -78,7 +78,7 @@ export class RedisChangeReader {
    * and tell subscribers to take a fresh snapshot.
    */
   private async checkEpoch(): Promise<void> {
-    const runId = /run_id:(\w+)/.exec(await this.conn.info('server'))?.[1] ?? null;
+    const runId = await this.serverRunId();
     if (this.runId === null) {
       this.position = Number((await this.conn.get(this.key('seq'))) ?? 0);
       this.opts.hub.reset(this.position);
@@ -89,6 +89,18 @@ export class RedisChangeReader {
     this.runId = runId;
     this.epochChecked = true;
     this.opts.noteSeq?.(this.position);
+  }
+
+  /**
+   * The run_id of the server holding the stream. A Cluster has one per node, and INFO goes to any of them: there
+   * a seq below the position read is the sign instead (the slot's master restarted or a replica took over).
+   */
+  private async serverRunId(): Promise<string> {
+    if (this.conn instanceof Cluster) {
+      const seq = Number((await this.conn.get(this.key('seq'))) ?? 0);
+      return seq < this.position ? `behind-${seq}` : (this.runId ?? 'cluster');
+    }
+    return /run_id:(\w+)/.exec(await this.conn.info('server'))?.[1] ?? '';
   }
 
   private async readBatch(): Promise<void> {

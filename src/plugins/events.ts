@@ -15,7 +15,7 @@ export default fp<{ config: Config }>(
   async (app, { config }) => {
     let lastError = '';
     const source = await createChangeSource(app.store, {
-      redisUrl: config.redisUrl,
+      redis: config.redis,
       onListenerError: (err) => app.log.error({ err }, 'events: a subscriber failed'),
       onError: (err) => {
         // The store reports Redis outages already; one line per distinct reason is enough here.

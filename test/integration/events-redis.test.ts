@@ -27,7 +27,7 @@ async function startMonitor(name: string, panes: number, config: Partial<Config>
   const ids = [await tmux.newSession(name, 'cat')];
   for (let i = 1; i < panes; i++) ids.push((await tmux.tmux('new-window', '-d', '-P', '-F', '#{pane_id}', '-t', `${name}:`, 'cat')).trim());
   // The loop ticks hourly: the tests run cycles themselves, so each change lands when they say.
-  const app = await buildApp(configWith({ sockets: [tmux.socket], redisUrl: redis.url, monitorId: name, pollIntervalMs: 3_600_000, ...config }), { logger: false });
+  const app = await buildApp(configWith({ sockets: [tmux.socket], redis: redis.url, monitorId: name, pollIntervalMs: 3_600_000, ...config }), { logger: false });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return { tmux, app, base, panes: ids };
 }
