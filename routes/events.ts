@@ -54,7 +54,7 @@ function lastEventId(header: string | string[] | undefined): number | null | und
 const events: FastifyPluginAsyncZod = async (app) => {
   await app.register(sse, { heartbeatInterval: app.config.eventsHeartbeatMs });
   const clients = new Set<SseClient>();
-  const snapshots = new Map<string, { seq: number; data: string }>();
+  const snapshots = new Map<string, { seq: number; bytes: Buffer }>();
   eventsClientsGauge(app.metrics.registry, () => clients.size);
   app.addHook('preClose', async () => {
     for (const client of clients) client.end();

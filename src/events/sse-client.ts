@@ -18,8 +18,8 @@ export interface SseClientOptions {
   /** Bytes of events queued for a client that does not read before it is cut. */
   bufferBytes: number;
   onCut: () => void;
-  /** The last snapshot serialized per filter: clients connecting at the same seq share it. */
-  snapshots: Map<string, { seq: number; data: string }>;
+  /** The last snapshot frame per filter: clients connecting at the same seq share it. */
+  snapshots: Map<string, { seq: number; bytes: Buffer }>;
 }
 
 type Phase = 'replaying' | 'snapshotting' | 'live' | 'closed';
@@ -80,7 +80,7 @@ export class SseClient {
       return this.cut();
     }
     if (this.phase !== 'snapshotting') return;
-    this.reply.raw.write(snapshotFrame(this.serializeSnapshot(agents, seq), seq));
+    this.reply.raw.write(this.snapshotBytes(agents, seq));
     const held = this.held;
     this.held = [];
     this.phase = 'live';
@@ -90,14 +90,13 @@ export class SseClient {
     }
   }
 
-  private serializeSnapshot(agents: AgentRecord[], seq: number): string {
-    const key = this.filterKey;
-    const cached = this.opts.snapshots.get(key);
-    if (cached?.seq === seq && !agents.some((a) => a.stale)) return cached.data;
-    const data = JSON.stringify({ agents, seq });
+  private snapshotBytes(agents: AgentRecord[], seq: number): Buffer {
+    const cached = this.opts.snapshots.get(this.filterKey);
+    if (cached?.seq === seq && !agents.some((a) => a.stale)) return cached.bytes;
+    const bytes = snapshotFrame(JSON.stringify({ agents, seq }), seq);
     if (this.opts.snapshots.size > 100) this.opts.snapshots.clear();
-    this.opts.snapshots.set(key, { seq, data });
-    return data;
+    this.opts.snapshots.set(this.filterKey, { seq, bytes });
+    return bytes;
   }
 
   /** Every agent matching the filter; the seq is the first page's (later pages may be newer, never older). */
