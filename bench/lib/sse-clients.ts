@@ -4,6 +4,9 @@ import { request } from 'node:http';
 
 const [port, count] = process.argv.slice(2).map(Number) as [number, number];
 const now = () => performance.timeOrigin + performance.now();
+const ID = Buffer.from('\nid:');
+const NL = 0x0a;
+const SNAPSHOT = Buffer.from('event:snapshot');
 /** seq → arrival times (one per client that got it). */
 const arrivals = new Map<number, number[]>();
 let connected = 0;
@@ -17,27 +20,27 @@ let alive = 0;
 function open(): void {
   const req = request({ host: '127.0.0.1', port, path: '/v1/events', agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
     connected++;
-    res.setEncoding('utf8');
-    let tail = '';
+    // Bytes, not text: a thousand clients read the same events, and decoding them all would measure this process.
+    let tail: Buffer = Buffer.alloc(0);
     let sawSnapshot = false;
-    res.on('data', (chunk: string) => {
+    res.on('data', (chunk: Buffer) => {
       const at = now();
-      const text = tail + chunk;
-      if (!sawSnapshot && /event: ?snapshot/.test(text)) {
+      const bytes = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
+      if (!sawSnapshot && bytes.includes(SNAPSHOT)) {
         sawSnapshot = true;
         snapshots++;
       }
-      let i = text.indexOf('\nid:');
+      let i = bytes.indexOf(ID);
       while (i >= 0) {
-        const end = text.indexOf('\n', i + 4);
+        const end = bytes.indexOf(NL, i + ID.length);
         if (end < 0) break;
-        const seq = Number(text.slice(i + 4, end));
+        const seq = Number(bytes.toString('latin1', i + ID.length, end).trim());
         let list = arrivals.get(seq);
         if (!list) arrivals.set(seq, (list = []));
         list.push(at);
-        i = text.indexOf('\nid:', end);
+        i = bytes.indexOf(ID, end);
       }
-      tail = text.slice(Math.max(0, text.length - 32));
+      tail = bytes.subarray(Math.max(0, bytes.length - 32));
     });
     res.on('close', () => {
       closed++;

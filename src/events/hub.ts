@@ -95,8 +95,8 @@ export class ChangeHub implements ChangeStream {
   }
 
   private deliver(sub: Subscriber, item: StreamItem): void {
-    if (item.type === 'reset' || !item.stale) sub.after = Math.max(sub.after, item.seq);
     if (item.type === 'reset') sub.after = item.seq;
+    else if (!item.stale) sub.after = Math.max(sub.after, item.seq);
     try {
       sub.listener(item);
     } catch (err) {
