@@ -21,23 +21,12 @@ function hostName(header: string): string {
 
 /**
  * EventSource cannot send headers, so the event stream alone also takes the token as `?access_token=` (RFC 6750
- * §2.3), only when no Authorization header is given. Request logs drop it (see redactAccessToken).
+ * §2.3), only when no Authorization header is given. Request log lines mask it (src/logging.ts).
  */
 function streamToken(route: string, authorization: string | undefined, query: unknown): string | undefined {
   if (route !== '/v1/events' || authorization !== undefined) return undefined;
   const token = (query as Record<string, unknown> | undefined)?.access_token;
   return typeof token === 'string' && token !== '' ? token : undefined;
-}
-
-/** The request log serializer: pino's usual fields, with any access_token in the URL masked. */
-export function redactAccessToken(req: { method: string; url: string; host?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) {
-  return {
-    method: req.method,
-    url: req.url.replace(/([?&]access_token=)[^&#]*/gi, '$1[redacted]'),
-    host: req.host ?? req.hostname,
-    remoteAddress: req.ip,
-    remotePort: req.socket?.remotePort,
-  };
 }
 
 export default fp<{ config: Config }>(
