@@ -67,7 +67,7 @@ async function openAll(): Promise<void> {
 process.on('message', (msg: { type: 'start' } | { type: 'report'; writes: Array<[number, number]> }) => {
   if (msg.type === 'start') {
     arrivals.clear();
-    alive = snapshots - closed;
+    alive = snapshots - (closed - failed);
     closed = 0;
   }
   if (msg.type === 'report') {
