@@ -2,16 +2,19 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import agentRoutes from '../routes/agents.ts';
+import eventRoutes from '../routes/events.ts';
 import healthRoutes from '../routes/health.ts';
 import monitorRoutes from '../routes/monitor.ts';
 import summaryRoutes from '../routes/summary.ts';
 import webhookRoutes from '../routes/webhooks.ts';
 import type { Config } from './config.ts';
+import corsPlugin from './plugins/cors.ts';
 import type { Detector } from './detect/index.ts';
 import { loggerOptions, RequestLog } from './logging.ts';
 import detectorPlugin from './plugins/detector.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
+import eventsPlugin from './plugins/events.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import notifyPlugin from './plugins/notify.ts';
 import pollerPlugin from './plugins/poller.ts';
@@ -55,10 +58,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
+  await app.register(corsPlugin, { config });
   await app.register(docsPlugin);
   await app.register(metricsPlugin);
   await app.register(tmuxPlugin, { config, servers: deps.servers });
   await app.register(storePlugin, { config, store: deps.store });
+  await app.register(eventsPlugin, { config });
   await app.register(detectorPlugin, { config, detector: deps.detector });
   await app.register(pollerPlugin, { config, startLoop: deps.startLoop });
   await app.register(notifyPlugin, { config, source: deps.changeSource });
@@ -68,5 +73,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(summaryRoutes);
   await app.register(monitorRoutes);
   await app.register(webhookRoutes);
+  await app.register(eventRoutes);
   return app;
 }

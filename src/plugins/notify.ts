@@ -1,5 +1,6 @@
-// Webhooks, as `app.webhooks`: loads WEBHOOKS_FILE (reloading it when it changes), subscribes to the change
-// stream when the app is ready and delivers until the app closes. Without WEBHOOKS_FILE it only reports so.
+// Webhooks, as `app.webhooks`: loads WEBHOOKS_FILE (reloading it when it changes), follows the change stream
+// (`app.events`) from when the app is ready and delivers until the app closes. Without WEBHOOKS_FILE it only
+// reports so.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { watchWebhooksFile, type WatchedWebhooks } from '../notify/load.ts';
@@ -55,15 +56,11 @@ export default fp<{ config: Config; source?: ChangeSource }>(
       loadedAt: () => file.loadedAt(),
       lastReloadError: () => file.lastError(),
     });
-    app.addHook('onReady', async () => {
-      const stream = source ?? (app.hasDecorator('events') ? (app as unknown as { events: ChangeSource }).events : null);
-      if (stream) notifier.start(stream);
-      else app.log.warn('webhooks configured but no change stream to follow: nothing will be sent');
-    });
+    app.addHook('onReady', async () => notifier.start(source ?? app.events));
     app.addHook('onClose', async () => {
       file.close();
       await notifier.close();
     });
   },
-  { name: 'paneward-notify', dependencies: ['paneward-metrics'] },
+  { name: 'paneward-notify', dependencies: ['paneward-metrics', 'paneward-events'] },
 );
