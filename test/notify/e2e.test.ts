@@ -1,5 +1,6 @@
 // Webhooks end to end: two real monitors (full apps, their poll loops running) on one real redis-server watch
-// one private tmux server; a pane that dies non-zero reaches the receiver once per agent, by its owner, signed.
+// one private tmux server; a pane that dies non-zero reaches the receiver once per agent, by its owner, signed;
+// and one monitor with the embedded store, through the in-process stream.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -55,4 +56,18 @@ test('a crashed pane is notified once per agent, by the monitor that owns it, si
   const status = (await apps[0]!.inject('/v1/webhooks')).json();
   assert.equal(status.queue, 'redis');
   assert.equal(status.hooks[0].delivered, 1);
+});
+
+test('with the embedded store, the in-process stream notifies the same way', { timeout: 60_000 }, async (t) => {
+  const file = hooksFile(t, { hooks: [{ name: 'crashes', url: `${receiver.url}/embedded`, secret: SECRET, states: ['crashed'] }] });
+  const app = await buildApp(configWith({ sockets: [tmux.socket], pollIntervalMs: 250, monitorId: 'e2e-mem', webhooksFile: file }), { logger: false });
+  apps.push(app);
+  await app.ready();
+  const mine = () => receiver.requests.filter((r) => r.path === '/embedded');
+  await waitFor('the crashed pane notified', () => mine().length >= 1, 30_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(mine().length, 1);
+  const event = new Webhook(SECRET).verify(mine()[0]!.body, mine()[0]!.headers as Record<string, string>) as { data: { agent: { monitor: string } } };
+  assert.equal(event.data.agent.monitor, 'e2e-mem');
+  assert.equal((await app.inject('/v1/webhooks')).json().queue, 'memory');
 });
