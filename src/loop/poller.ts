@@ -71,6 +71,8 @@ interface Tracked {
   writtenAt: number;
   /** Refreshes come this much before refreshEveryMs, so agents first written together do not refresh together. */
   refreshEarlyMs: number;
+  /** When publishNow() last wrote it: a cycle observation made before that is stale and not written. */
+  publishedAt: number;
 }
 
 /**
@@ -160,6 +162,29 @@ export class Poller {
     const out: Array<{ id: string; classification: Classification }> = [];
     for (const [id, t] of this.tracked) if (t.classification) out.push({ id, classification: t.classification });
     return out;
+  }
+
+  /** Every tracked pane with its agent id, for finding the agent a hook names. */
+  *trackedPanes(): Generator<{ id: string; pane: PaneInfo }> {
+    for (const [id, t] of this.tracked) yield { id, pane: t.pane };
+  }
+
+  /**
+   * Writes a classification of one tracked pane made outside the cycle (a hook signal fused with its last
+   * screen) at once, without asking tmux anything. Resolves with whether the store's record changed.
+   */
+  async publishNow(id: string, classification: Classification): Promise<boolean> {
+    const t = this.tracked.get(id);
+    if (!t) return false;
+    const now = Date.now();
+    t.classification = classification;
+    t.publishedAt = now;
+    const hash = contentHash(t.screenHash, t.pane, classification);
+    const observation = toObservation(this.opts.monitor, id, t.pane, t, classification, hash, now);
+    const fingerprint = observationFingerprint(observation);
+    if (fingerprint === t.written?.fingerprint) return false;
+    const written: Written = { classification, screenHash: t.screenHash, pane: t.pane, contentHash: hash, fingerprint };
+    return (await this.write([{ observation, t, written }], now)) > 0;
   }
 
   private schedule(): void {
@@ -385,7 +410,8 @@ export class Poller {
   }
 
   /** Writes `pending` (observed at `now`) and remembers it as written; resolves with how many changed the store. */
-  private async write(pending: PendingWrite[], now: number): Promise<number> {
+  private async write(all: PendingWrite[], now: number): Promise<number> {
+    const pending = all.filter((p) => p.observation.observedAt >= p.t.publishedAt);
     if (pending.length === 0) return 0;
     const result = await this.opts.store.write(pending.map((p) => p.observation));
     for (const { t, written } of pending) {
@@ -505,6 +531,7 @@ export class Poller {
         written: null,
         writtenAt: 0,
         refreshEarlyMs: Math.floor(Math.random() * (this.opts.refreshEveryMs / 2)),
+        publishedAt: 0,
       });
     } else if (t.screenHash !== hash) {
       t.screen = text;

@@ -1,6 +1,7 @@
-// State detection from declarative profiles, as `app.detector`.
+// State detection from declarative profiles, fused with the agents' own hook signals, as `app.detector`.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
+import { withHookFusion, type Fused } from '../detect/fusion.ts';
 import { createDetector } from '../detect/index.ts';
 import type { Classifier } from '../detect/types.ts';
 
@@ -12,13 +13,13 @@ export type Detector = Classifier & {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    detector: Detector;
+    detector: Fused<Detector>;
   }
 }
 
 export default fp<{ config: Config; detector?: Detector }>(
   async (app, { config, detector: given }) => {
-    const detector =
+    const screen =
       given ??
       createDetector({
         profileDirs: config.profilesDir ? [config.profilesDir] : [],
@@ -28,6 +29,11 @@ export default fp<{ config: Config; detector?: Detector }>(
         onRuleHit: (kind, rule) => app.metrics.ruleHit(kind, rule),
         log: (msg) => app.log.info(msg),
       });
+    const detector = withHookFusion(screen, {
+      confirmMs: config.hookConfirmMs,
+      freshMs: config.hookFreshMs,
+      stuckAfterMs: config.stuckAfterMs,
+    });
     app.decorate('detector', detector);
     app.addHook('onClose', async () => detector.close());
   },
