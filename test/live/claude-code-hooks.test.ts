@@ -4,6 +4,7 @@
 // within the confirmation window, and a 529 is `error`.
 // Needs `npm ci --prefix tools/agent-clis` and a built dist/ (npm install); without them it fails on purpose.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -132,8 +133,23 @@ before(async () => {
   await expectState('idle');
 });
 
+/** Every process below `pid`. */
+function descendants(pid: number): number[] {
+  const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout ?? '';
+  return out.split('\n').filter(Boolean).map(Number).flatMap((child) => [child, ...descendants(child)]);
+}
+
 after(async () => {
   await app?.close();
+  // Claude Code outlives its tmux server for a while (and keeps writing to its HOME): end it first.
+  const panePid = Number((await tmux?.tmux('display-message', '-p', '-t', paneId, '#{pane_pid}').catch(() => '')) || 0);
+  for (const pid of panePid ? descendants(panePid) : []) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
   await tmux?.cleanup();
   await standin?.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); // Claude may still be writing as it dies
