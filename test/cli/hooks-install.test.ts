@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { assertBuilt, paneward } from './helpers.ts';
+import { assertBuilt, BIN, paneward } from './helpers.ts';
 
 before(() => assertBuilt());
 
@@ -60,10 +60,10 @@ test('install claude-code keeps the user’s hooks and settings, backs up first,
 
 test('install into a HOME without settings creates them', async (t) => {
   const dir = home(t);
-  const run = await paneward(['hooks', 'install', 'gemini-cli'], { env: { HOME: dir } });
+  const run = await paneward(['hooks', 'install', 'gemini-cli'], { env: { HOME: dir, PATH: '/usr/bin:/bin' } });
   assert.equal(run.code, 0, run.stderr);
   const { hooks } = JSON.parse(readFileSync(join(dir, '.gemini', 'settings.json'), 'utf8'));
-  assert.match(hooks.AfterAgent[0].hooks[0].command, /paneward(\.js)? hook gemini-cli$/);
+  assert.equal(hooks.AfterAgent[0].hooks[0].command, `${BIN} hook gemini-cli`, 'this checkout\'s bin/paneward.js (no paneward on PATH)');
 });
 
 test('install codex sets notify and the hooks feature in config.toml, leaving the rest of it', async (t) => {

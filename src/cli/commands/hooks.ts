@@ -3,7 +3,7 @@
 // hooks untouched).
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   AGENTS,
@@ -28,9 +28,16 @@ Hooks go to $PANEWARD_URL (default ${DEFAULT_URL}) with $PANEWARD_HOOK_TOKEN as 
 
 const url = () => (process.env.PANEWARD_URL || DEFAULT_URL).replace(/\/+$/, '');
 
+/** bin/paneward.js of the package this file is part of (run from src/ or from dist/src/). */
+function ownBin(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'bin', 'paneward.js')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'bin', 'paneward.js');
+}
+
 /** How an agent runs this CLI: `paneward` when it is on PATH, else this checkout's bin/paneward.js. */
 function selfCommand(): string[] {
-  const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/paneward.js');
+  const bin = ownBin();
   const onPath = (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, 'paneward')));
   return onPath ? ['paneward'] : [bin];
 }
