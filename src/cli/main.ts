@@ -1,31 +1,41 @@
-// The `paneward` command: `paneward <command> …` runs src/cli/commands/<command>.ts. Each command is loaded only
-// when asked for, so `paneward hook` (run by agents on every event) loads nothing but itself.
-export interface Command {
-  summary: string;
-  run(args: string[]): Promise<number>;
-}
+// The `paneward` command: one word picks the command, the rest is its own. Each command lives in commands/ and
+// exports a one-line summary (for --help) and run(); the server's modules load only for `serve`.
+import type { Command } from './command.ts';
 
-const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
-  hook: () => import('./commands/hook.ts'),
-  hooks: () => import('./commands/hooks.ts'),
+type Loader = () => Promise<Command>;
+
+const COMMANDS: Record<string, Loader> = {
+  serve: async () => (await import('./commands/serve.ts')).default,
+  status: async () => (await import('./commands/status.ts')).default,
+  watch: async () => (await import('./commands/watch.ts')).default,
+  explain: async () => (await import('./commands/explain.ts')).default,
+  hook: async () => (await import('./commands/hook.ts')).default,
+  hooks: async () => (await import('./commands/hooks.ts')).default,
 };
 
 async function usage(): Promise<string> {
-  const lines = ['usage: paneward <command> [args]', '', 'commands:'];
-  for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${(await load()).default.summary}`);
-  return `${lines.join('\n')}\n`;
+  const lines = ['usage: paneward <command> [options]', '', 'commands:'];
+  for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)} ${(await load()).summary}`);
+  lines.push(
+    '',
+    'Run `paneward <command> --help` for its options. Clients talk to PANEWARD_URL (default http://127.0.0.1:7700)',
+    'and send API_TOKEN as a bearer token when it is set.',
+  );
+  return lines.join('\n') + '\n';
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
+  const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(await usage());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
-  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const load = COMMANDS[name];
   if (!load) {
-    process.stderr.write(`paneward: unknown command '${name}'\n${await usage()}`);
+    process.stderr.write(`paneward: unknown command "${name}"\n\n${await usage()}`);
     return 2;
   }
-  return (await load()).default.run(args);
+  return (await load()).run(rest);
 }
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,7 @@
 // `paneward hook <source> [json]`: what an agent's hook runs. Posts the hook JSON (stdin, or the last argument as
 // Codex's notify passes it) with the pane's $TMUX_PANE and $TMUX to paneward, and gives up after a second.
 // A hook must never block, slow or change the agent: it always exits 0 and never writes to stdout.
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 
 const SOURCES = new Set(['claude-code', 'codex', 'gemini-cli', 'generic']);
 const DEADLINE_MS = 1000;

@@ -17,7 +17,7 @@ import {
   type AgentName,
   type HooksTable,
 } from '../hook-settings.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { DEFAULT_URL } from './hook.ts';
 
 const USAGE = `usage: paneward hooks print <${AGENTS.join('|')}>
