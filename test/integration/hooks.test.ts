@@ -193,3 +193,17 @@ test('a storm of hooks from one pane ends in its latest state, folded into few w
   const coalesced = Number(/paneward_hooks_total\{source="generic",outcome="coalesced"\} (\d+)/.exec(metrics)?.[1] ?? 0);
   assert.ok(coalesced > 0, `a storm is coalesced (${coalesced})`);
 });
+
+test('a hook saying the state the screen already shows replaces the screen as the source', async (t) => {
+  const f = await setUp(t);
+  const pane = await newWindow(f.tmux, 'sleep 600');
+  const before = await cycleUntil(f.app, pane, 'idle');
+  assert.equal(before.detail.source, 'screen');
+  await post(f, 'generic', pane, { state: 'idle', message: 'done here', event: 'done' });
+  let agent: Agent | undefined;
+  for (let i = 0; i < 100 && agent?.detail.source !== 'hook'; i++) {
+    await sleep(10);
+    agent = await agentOf(f.app, pane);
+  }
+  assert.deepEqual([agent?.state, agent?.detail.rule, agent?.detail.source], ['idle', 'hook.generic.done', 'hook']);
+});

@@ -43,7 +43,9 @@ async function expect(what: string, match: (a: AgentJson) => boolean, timeoutMs 
   }
   const screen = await tmux.tmux('capture-pane', '-p', '-J', '-t', paneId).catch(() => '');
   const hooks = (await app.inject({ url: '/metrics' })).body.split('\n').filter((l) => l.startsWith('paneward_hooks_total'));
-  assert.fail(`never ${what}; last seen ${JSON.stringify(last)}\n${hooks.join('\n')}\n--- screen ---\n${screen}`);
+  const explain = last ? (await app.inject({ url: `/v1/agents/${(last as AgentJson & { id: string }).id}/explain` })).json() : null;
+  const fusion = (explain as { trace?: { fusion?: unknown } } | null)?.trace?.fusion;
+  assert.fail(`never ${what}; last seen ${JSON.stringify(last)}\n${hooks.join('\n')}\nfusion: ${JSON.stringify(fusion)}\n--- screen ---\n${screen}`);
 }
 
 async function expectScreen(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
