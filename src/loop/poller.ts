@@ -71,8 +71,6 @@ interface Tracked {
   writtenAt: number;
   /** Refreshes come this much before refreshEveryMs, so agents first written together do not refresh together. */
   refreshEarlyMs: number;
-  /** When publishNow() last wrote it: a cycle observation made before that is stale and not written. */
-  publishedAt: number;
 }
 
 /**
@@ -177,8 +175,7 @@ export class Poller {
     const t = this.tracked.get(id);
     if (!t) return false;
     const now = Date.now();
-    t.classification = classification;
-    t.publishedAt = now;
+    t.classification = classification; // observations of the cycle made before this one are stale now (see write)
     const hash = contentHash(t.screenHash, t.pane, classification);
     const observation = toObservation(this.opts.monitor, id, t.pane, t, classification, hash, now);
     const fingerprint = observationFingerprint(observation);
@@ -411,7 +408,9 @@ export class Poller {
 
   /** Writes `pending` (observed at `now`) and remembers it as written; resolves with how many changed the store. */
   private async write(all: PendingWrite[], now: number): Promise<number> {
-    const pending = all.filter((p) => p.observation.observedAt >= p.t.publishedAt);
+    // One whose classification is no longer the pane's was overtaken by publishNow(): writing it would put the old
+    // state back until the next cycle.
+    const pending = all.filter((p) => p.written.classification === p.t.classification);
     if (pending.length === 0) return 0;
     const result = await this.opts.store.write(pending.map((p) => p.observation));
     for (const { t, written } of pending) {
@@ -531,7 +530,6 @@ export class Poller {
         written: null,
         writtenAt: 0,
         refreshEarlyMs: Math.floor(Math.random() * (this.opts.refreshEveryMs / 2)),
-        publishedAt: 0,
       });
     } else if (t.screenHash !== hash) {
       t.screen = text;
