@@ -1,24 +1,48 @@
 // Fusion of what an agent says about itself (hook signals) with what its screen shows. Wraps any classifier:
 // the screen is still read every cycle, a fresh hook state wins over it, and a screen that contradicts the hook
 // with a real rule for the confirmation window wins back. Knows nothing of where a signal came from.
+import { z } from 'zod';
 import type { AgentKind, AgentState, StateDetail } from '../agents/model.ts';
+import { AgentKindSchema, AgentStateSchema } from '../schemas.ts';
 import type { PaneInfo } from '../tmux/types.ts';
 import { meaningfulHash } from './activity.ts';
-import type { Classification, Classifier, ClassifyInput } from './types.ts';
+import type { Detector } from './detector.ts';
+import { ClassificationSchema, DetectionTraceSchema, type Classification, type ClassifyInput } from './types.ts';
 
+export const HookSignalSchema = z
+  .object({
+    state: AgentStateSchema,
+    event: z.string().describe("The agent's own event name (PermissionRequest, agent-turn-complete, …)"),
+    rule: z.string().describe('hook.<source>.<event>: the detail.rule it is published with'),
+    message: z.string().describe('What the agent said (tool and command, notification text), redacted'),
+    kind: AgentKindSchema.nullable().describe("The agent kind the hook proves (an agent's own hook), or null (a generic report)"),
+    at: z.number().describe('Epoch ms it arrived'),
+  })
+  .describe('One state an agent announced: the small, source-free result of a hook payload');
 /** One state an agent announced: the small, source-free result of a hook payload. */
-export interface HookSignal {
-  state: AgentState;
-  /** The agent's own event name (`PermissionRequest`, `agent-turn-complete`, …). */
-  event: string;
-  /** `hook.<source>.<event>`: the detail.rule it is published with. */
-  rule: string;
-  /** What the agent said (tool and command, notification text), redacted. */
-  message: string;
-  /** The agent kind the hook proves (an agent's own hook), or null (a generic report). */
-  kind: AgentKind | null;
-  at: number; // epoch ms it arrived
-}
+export type HookSignal = z.infer<typeof HookSignalSchema>;
+
+export const FusionTraceSchema = z
+  .object({
+    hook: HookSignalSchema.extend({ ageMs: z.number() }).nullable().describe('The hook signal held for the pane, if any'),
+    screen: ClassificationSchema.nullable().describe("The screen's own classification"),
+    winner: z.enum(['hook', 'screen']),
+    decision: z.string().describe('Why the winner won'),
+    contradiction: z
+      .object({ state: AgentStateSchema, sinceMs: z.number(), observations: z.number().int(), requiredMs: z.number() })
+      .nullable()
+      .describe('The screen saying another state with a rule, not yet for long enough'),
+    overridden: z
+      .object({ signal: HookSignalSchema, why: z.string(), at: z.string() })
+      .nullable()
+      .describe('The last hook signal the screen won over, and why'),
+  })
+  .describe('Both sides of the decision: what the agent said (hooks) and what its screen shows');
+export type FusionTrace = z.infer<typeof FusionTraceSchema>;
+
+/** The detection trace with the fusion of hook and screen. */
+export const FusedTraceSchema = DetectionTraceSchema.extend({ fusion: FusionTraceSchema.optional() });
+export type FusedTrace = z.infer<typeof FusedTraceSchema>;
 
 export interface FusionOptions {
   /** How long a strong screen rule must contradict the hook state before the screen wins. */
@@ -29,24 +53,12 @@ export interface FusionOptions {
   stuckAfterMs: number;
 }
 
-/** Both sides of the last decision for a pane, for explain(). */
-export interface FusionTrace {
-  hook: (HookSignal & { ageMs: number }) | null;
-  screen: Classification | null;
-  winner: 'hook' | 'screen';
-  decision: string;
-  contradiction: { state: AgentState; sinceMs: number; observations: number; requiredMs: number } | null;
-  overridden: { signal: HookSignal; why: string; at: string } | null;
-}
-
-type Inner = Classifier & { explain(id: string): unknown; reload(): unknown; close(): void };
-
-export type Fused<D extends Inner> = Omit<D, 'explain'> & {
+export type FusedDetector = Omit<Detector, 'explain'> & {
   /** Record what an agent announced; the next classify() or fuseNow() takes it into account. */
   signal(id: string, signal: HookSignal): void;
   /** The pane's state now from its last screen and its signals, without reading the screen again; null if never classified. */
   fuseNow(id: string, now: number): Classification | null;
-  explain(id: string): unknown;
+  explain(id: string): FusedTrace | null;
 };
 
 /** Hook state → screen states that only say more about it: the screen's answer is shown, the signal kept. */
@@ -82,7 +94,7 @@ interface PaneFusion {
   decision: string;
 }
 
-export function withHookFusion<D extends Inner>(inner: D, opts: FusionOptions): Fused<D> {
+export function withHookFusion(inner: Detector, opts: FusionOptions): FusedDetector {
   const memory = new Map<string, PaneFusion>();
 
   function remember(id: string): PaneFusion {
@@ -207,7 +219,7 @@ export function withHookFusion<D extends Inner>(inner: D, opts: FusionOptions): 
     return decide(m, input.now);
   }
 
-  function traceOf(id: string, m: PaneFusion, now: number): FusionTrace {
+  function traceOf(m: PaneFusion, now: number): FusionTrace {
     const c = m.contradiction;
     return {
       hook: m.signal ? { ...m.signal, ageMs: now - m.signal.at } : null,
@@ -219,8 +231,7 @@ export function withHookFusion<D extends Inner>(inner: D, opts: FusionOptions): 
     };
   }
 
-  const { explain: innerExplain, ...rest } = inner;
-  const fused = Object.assign(Object.create(null) as object, rest, {
+  return {
     classify,
     forget(id: string) {
       memory.delete(id);
@@ -229,12 +240,8 @@ export function withHookFusion<D extends Inner>(inner: D, opts: FusionOptions): 
     prepare() {
       inner.prepare?.();
     },
-    reload() {
-      return inner.reload();
-    },
-    close() {
-      inner.close();
-    },
+    reload: () => inner.reload(),
+    close: () => inner.close(),
     signal(id: string, signal: HookSignal) {
       const m = remember(id);
       m.signal = signal;
@@ -247,15 +254,13 @@ export function withHookFusion<D extends Inner>(inner: D, opts: FusionOptions): 
       const m = memory.get(id);
       return m?.screen ? decide(m, now) : null;
     },
-    explain(id: string): unknown {
-      const trace = innerExplain.call(inner, id);
+    explain(id: string): FusedTrace | null {
+      const trace = inner.explain(id);
       const m = memory.get(id);
-      if (!m?.screen) return trace;
-      const base = trace && typeof trace === 'object' ? (trace as Record<string, unknown>) : { id };
-      return { ...base, published: m.out, fusion: traceOf(id, m, Date.now()) };
+      if (!trace || !m?.screen) return trace;
+      return { ...trace, published: m.out ?? trace.published, fusion: traceOf(m, Date.now()) };
     },
-  });
-  return fused as Fused<D>;
+  };
 }
 
 function hookDetail(signal: HookSignal): StateDetail {

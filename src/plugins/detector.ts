@@ -1,24 +1,19 @@
 // State detection from declarative profiles, fused with the agents' own hook signals, as `app.detector`.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
-import { withHookFusion, type Fused } from '../detect/fusion.ts';
-import { createDetector } from '../detect/index.ts';
-import type { Classifier } from '../detect/types.ts';
-
-export type Detector = Classifier & {
-  explain(id: string): unknown;
-  reload(): { ok: boolean; errors: string[]; profiles: string[] };
-  close(): void;
-};
+import { registerDetectorMetrics } from '../collectors/detector.ts';
+import { withHookFusion, type FusedDetector } from '../detect/fusion.ts';
+import { createDetector, type Detector } from '../detect/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    detector: Fused<Detector>;
+    detector: FusedDetector;
   }
 }
 
 export default fp<{ config: Config; detector?: Detector }>(
   async (app, { config, detector: given }) => {
+    const onRuleHit = registerDetectorMetrics(app.metrics.registry);
     const screen =
       given ??
       createDetector({
@@ -26,7 +21,7 @@ export default fp<{ config: Config; detector?: Detector }>(
         watch: true,
         stuckAfterMs: config.stuckAfterMs,
         idleAfterMs: config.idleAfterMs,
-        onRuleHit: (kind, rule) => app.metrics.ruleHit(kind, rule),
+        onRuleHit,
         log: (msg) => app.log.info(msg),
       });
     const detector = withHookFusion(screen, {

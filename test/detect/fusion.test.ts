@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AgentKind, AgentState } from '../../src/agents/model.ts';
-import { withHookFusion, type HookSignal } from '../../src/detect/fusion.ts';
-import type { Classification, ClassifyInput } from '../../src/detect/types.ts';
+import { withHookFusion, type FusedDetector, type HookSignal } from '../../src/detect/fusion.ts';
+import type { Classification, ClassifyInput, DetectionTrace } from '../../src/detect/types.ts';
 import type { PaneInfo } from '../../src/tmux/types.ts';
 
 const PANE = { paneId: '%1', panePid: 100, currentCommand: 'node', title: '' } as PaneInfo;
@@ -14,7 +14,20 @@ function scripted(kind: AgentKind = 'claude-code') {
   const inner = {
     classify: (_input: ClassifyInput) => current,
     forget: () => undefined,
-    explain: () => ({ id: 'a', rules: [] }),
+    explain: (): DetectionTrace => ({
+      id: 'a',
+      at: new Date(0).toISOString(),
+      kind: current.kind,
+      kindReason: 'scripted',
+      profile: null,
+      rules: [],
+      matched: [],
+      candidate: current,
+      decision: 'scripted',
+      published: current,
+      stability: { pending: null, confirmations: 0, required: 2, immediate: false },
+      activity: { screenChangedAt: new Date(0).toISOString(), meaningfulChangeAt: null, quietMs: null },
+    }),
     reload: () => ({ ok: true, errors: [], profiles: [] }),
     close: () => undefined,
   };
@@ -30,7 +43,7 @@ function signal(state: AgentState, at: number, rule = `hook.claude-code.${state}
   return { state, event: rule.split('.').at(-1)!, rule, message: `said ${state}`, kind, at };
 }
 
-function observe(fused: ReturnType<typeof withHookFusion>, now: number, screen = 'same screen', changedAt = 0) {
+function observe(fused: FusedDetector, now: number, screen = 'same screen', changedAt = 0) {
   return fused.classify({ id: 'a', pane: PANE, screen, screenChangedAt: changedAt, now });
 }
 
@@ -67,9 +80,9 @@ test('a strong screen rule contradicting for the window wins; a fallback never d
   assert.equal(observe(fused, 3100).state, 'working');
   const won = observe(fused, 4200);
   assert.deepEqual([won.state, won.detail.source], ['idle', 'screen']);
-  const trace = fused.explain('a') as { fusion: { overridden: { why: string } | null; winner: string } };
-  assert.equal(trace.fusion.winner, 'screen');
-  assert.match(trace.fusion.overridden!.why, /showed idle \(claude\.idle\) for 1100 ms/);
+  const trace = fused.explain('a');
+  assert.equal(trace?.fusion?.winner, 'screen');
+  assert.match(trace!.fusion!.overridden!.why, /showed idle \(claude\.idle\) for 1100 ms/);
 });
 
 test('an error or a rate limit sits at the idle prompt without being overridden; a rate limit on screen refines an error', () => {
