@@ -1,6 +1,6 @@
 // Hook ingestion, as `app.hookDispatcher`: hook signals go to fusion and are published through the loop at once.
 import fp from 'fastify-plugin';
-import { Counter } from 'prom-client';
+import { registerHookMetrics } from '../collectors/hooks.ts';
 import type { Config } from '../config.ts';
 import { HookDispatcher } from '../hooks/dispatcher.ts';
 
@@ -15,12 +15,7 @@ const MIN_GAP_MS = 20;
 
 export default fp<{ config: Config }>(
   async (app, { config }) => {
-    const hooks = new Counter({
-      name: 'paneward_hooks_total',
-      help: 'Hooks received on /v1/hooks/{source}, by outcome: applied, ignored (event says nothing about the state), unmatched (no pane of ours), late (pane listed after the hook came), expired (held, pane never came), coalesced (folded into the next write of a storming pane)',
-      labelNames: ['source', 'outcome'] as const,
-      registers: [app.metrics.registry],
-    });
+    const onOutcome = registerHookMetrics(app.metrics.registry);
     const dispatcher = new HookDispatcher(
       {
         panes: () => app.poller.trackedPanes(),
@@ -32,7 +27,7 @@ export default fp<{ config: Config }>(
       {
         pendingMs: config.hookPendingMs,
         minGapMs: MIN_GAP_MS,
-        onOutcome: (source, outcome) => hooks.inc({ source, outcome }),
+        onOutcome,
         log: app.log,
       },
     );
