@@ -2,7 +2,7 @@
 // the screen and published through the store right after (see src/hooks/README.md).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HOOK_SOURCES, HookSourceSchema, PAYLOAD_SCHEMAS, type HookPayload, type HookSource } from '../src/hooks/payloads.ts';
+import { HOOK_SOURCES, PAYLOAD_SCHEMAS, type HookPayload, type HookSource } from '../src/hooks/payloads.ts';
 import { paneRefOf } from '../src/hooks/pane.ts';
 import { signalOf } from '../src/hooks/signals.ts';
 import { AgentStateSchema, ErrorSchema } from '../src/schemas.ts';
@@ -58,23 +58,6 @@ const hooks: FastifyPluginAsyncZod = async (app) => {
       },
     );
   }
-
-  // Any other source: a 400 that names the field and lists the sources, not a 404.
-  app.post(
-    '/v1/hooks/:source',
-    {
-      schema: {
-        operationId: 'postHookUnknownSource',
-        tags: ['hooks'],
-        summary: 'Sources other than the four known ones are refused',
-        params: z.object({ source: HookSourceSchema }),
-        response: { 400: ErrorSchema, 401: ErrorSchema },
-      },
-    },
-    async () => {
-      throw new Error('unreachable: every known source has its own route');
-    },
-  );
 };
 
 export default hooks;

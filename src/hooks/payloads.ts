@@ -6,7 +6,6 @@ import { AgentStateSchema } from '../schemas.ts';
 export const HOOK_SOURCES = ['claude-code', 'codex', 'gemini-cli', 'generic'] as const;
 export type HookSource = (typeof HOOK_SOURCES)[number];
 
-export const HookSourceSchema = z.enum(HOOK_SOURCES).describe('Who sends the hook: an agent CLI, or `generic` for any program');
 
 const text = (max: number) => z.string().max(max);
 

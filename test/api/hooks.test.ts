@@ -19,7 +19,8 @@ test('a payload without the fields a source needs is a 400 naming them', async (
   assertBadRequestNaming(await post(app, '/v1/hooks/generic', { state: 'sleeping' }), 'body.state');
   assertBadRequestNaming(await post(app, '/v1/hooks/codex', { cwd: '/tmp' }), 'body.type');
   assertBadRequestNaming(await post(app, '/v1/hooks/gemini-cli', []), 'body');
-  assertBadRequestNaming(await post(app, '/v1/hooks/cursor', { state: 'idle' }), 'params.source');
+  const unknown = await post(app, '/v1/hooks/cursor', { state: 'idle' });
+  assert.equal(unknown.statusCode, 404, 'a source of its own has no route');
 });
 
 test('fields a source does not know pass; a body over the size bound is 413', async (t) => {
