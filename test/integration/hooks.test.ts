@@ -207,3 +207,19 @@ test('a hook saying the state the screen already shows replaces the screen as th
   }
   assert.deepEqual([agent?.state, agent?.detail.rule, agent?.detail.source], ['idle', 'hook.generic.done', 'hook']);
 });
+
+test('a hook state reaches the change stream at once, like any observation', async (t) => {
+  const f = await setUp(t);
+  const pane = await newWindow(f.tmux, 'sleep 600');
+  const idle = await cycleUntil(f.app, pane, 'idle');
+  const seen: Array<{ state: string; source?: string; from: string | null }> = [];
+  const unsubscribe = f.app.events.subscribe(null, (item) => {
+    if (item.type === 'agent' && item.agent.id === idle.id) seen.push({ state: item.agent.state, source: item.agent.detail.source, from: item.from });
+  });
+  t.after(unsubscribe);
+  const cycles = f.app.poller.cyclesRun;
+  await post(f, 'generic', pane, { state: 'waiting', message: 'stream me' });
+  for (let i = 0; i < 100 && !seen.some((e) => e.state === 'waiting'); i++) await sleep(10);
+  assert.equal(f.app.poller.cyclesRun, cycles, 'no cycle ran in between');
+  assert.deepEqual(seen.find((e) => e.state === 'waiting'), { state: 'waiting', source: 'hook', from: 'idle' });
+});
