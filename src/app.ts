@@ -4,6 +4,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import agentRoutes from '../routes/agents.ts';
 import eventRoutes from '../routes/events.ts';
 import healthRoutes from '../routes/health.ts';
+import hookRoutes from '../routes/hooks.ts';
 import monitorRoutes from '../routes/monitor.ts';
 import summaryRoutes from '../routes/summary.ts';
 import webhookRoutes from '../routes/webhooks.ts';
@@ -15,6 +16,7 @@ import detectorPlugin from './plugins/detector.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
 import eventsPlugin from './plugins/events.ts';
+import hooksPlugin from './plugins/hooks.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import notifyPlugin from './plugins/notify.ts';
 import pollerPlugin from './plugins/poller.ts';
@@ -67,6 +69,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(detectorPlugin, { config, detector: deps.detector });
   await app.register(pollerPlugin, { config, startLoop: deps.startLoop });
   await app.register(notifyPlugin, { config, source: deps.changeSource });
+  await app.register(hooksPlugin, { config });
 
   await app.register(healthRoutes);
   await app.register(agentRoutes);
@@ -74,5 +77,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(monitorRoutes);
   await app.register(webhookRoutes);
   await app.register(eventRoutes);
+  await app.register(hookRoutes);
   return app;
 }
