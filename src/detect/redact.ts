@@ -50,6 +50,16 @@ export function redact(text: string): string {
   return out;
 }
 
+/** Every string inside `value` (arrays and plain objects, as in an explain trace) redacted; other values as they are. */
+export function redactDeep<T>(value: T): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map(redactDeep) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;
+  }
+  return value;
+}
+
 function ownRanges(text: string): Range[] {
   const ranges: Range[] = [];
   for (const re of OWN_RULES) {
