@@ -44,6 +44,8 @@ export interface VersionedWrite {
    * Redis store then sends it without screen and body (and in full only if Redis says the version moves after all).
    */
   refresh?: boolean;
+  /** A rewrite after an outage: store the state without adding a transition (the caller writes the history back). */
+  noHistory?: boolean;
 }
 
 export interface VersionedResult {
@@ -151,6 +153,12 @@ export class MemoryStore implements AgentStore {
       obs: { ...e.body, screen: e.screen, screenHash: e.head.screenHash, observedAt: e.head.observedAt },
       floor: e.head.version,
     }));
+  }
+
+  /** Every transition kept for a live agent, oldest first. */
+  transitions(id: string): StateTransition[] {
+    const e = this.entries.get(id);
+    return e && e.expiresAt > this.now() ? [...e.history] : [];
   }
 
   /** What this store holds for a live agent: its version, state and screenHash. */
