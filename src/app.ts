@@ -29,12 +29,16 @@ export interface AppDeps {
   detector?: Detector;
   /** Start the poll loop when the app is ready (default true). */
   startLoop?: boolean;
-  logger?: boolean;
+  /** false: no log; a stream: the log goes there (tests read it); default: stdout. */
+  logger?: boolean | { stream: NodeJS.WritableStream };
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger === false ? false : { level: config.logLevel },
+    logger:
+      deps.logger === false
+        ? false
+        : { level: config.logLevel, ...(typeof deps.logger === 'object' ? { stream: deps.logger.stream } : {}) },
     // Ids and cursors are short; a long URL is a mistake or an attack.
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 16 * 1024,

@@ -1,4 +1,5 @@
 // The tmux servers we watch, one access object per socket, as `app.tmux`.
+import type { FastifyBaseLogger } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { createTmuxServer } from '../tmux/index.ts';
@@ -18,6 +19,12 @@ declare module 'fastify' {
   }
 }
 
+/** One line when a tmux server goes away (and why), when why changes, and when it answers again. */
+function logStatusChange(log: FastifyBaseLogger, now: TmuxServerStatus, before: TmuxServerStatus): void {
+  if (now.up) log.info({ socket: now.socket, was: before.reason }, `tmux server on ${now.socket} answers again`);
+  else log.warn({ socket: now.socket, problem: now.problem }, `tmux server on ${now.socket} unavailable: ${now.reason}`);
+}
+
 export default fp<{ config: Config; servers?: TmuxServer[] }>(
   async (app, { config, servers: given }) => {
     const servers =
@@ -29,6 +36,7 @@ export default fp<{ config: Config; servers?: TmuxServer[] }>(
           poolMin: config.poolMin,
           poolMax: config.poolMax,
           observer: app.metrics.tmuxObserver,
+          onStatusChange: (now, before) => logStatusChange(app.log, now, before),
         }),
       );
     let strategy = config.strategy;

@@ -4,7 +4,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { TrustedFormat, command, flags, messageFormat, toControlLine, type TmuxCommand, type Verb } from './command.ts';
 import { tmuxChildEnv } from './env.ts';
-import { TmuxError, isNoServerMessage } from './errors.ts';
+import { TmuxError, unreachableCode, unreachableReason } from './errors.ts';
 import { ControlParser, type Notification, type ParserEvent } from './parser.ts';
 
 export interface ControlClientOptions {
@@ -196,8 +196,8 @@ export class ControlClient {
     const err = this.deadError(code);
     this.failPending(err);
     if (this.onAttach) {
-      const noServer = isNoServerMessage(this.stderrTail);
-      this.onAttach(noServer ? new TmuxError('no_server', `no server running on ${this.opts.socket}`, this.opts.socket) : err);
+      const unreachable = /spawn failed: .*ENOENT/.test(reason) ? 'no_tmux' : unreachableCode(this.stderrTail);
+      this.onAttach(unreachable ? new TmuxError(unreachable, unreachableReason(unreachable, this.opts.socket, this.opts.tmuxBinary), this.opts.socket) : err);
     }
     for (const listener of this.deathListeners.splice(0)) listener(reason);
   }
