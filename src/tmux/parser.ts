@@ -4,7 +4,7 @@
 // tmux does not escape reply text, so a pane line can equal the `%end` that closes its capture, number included.
 // Our replies are therefore read in sealed groups: the client writes a batch of commands followed by
 // `display-message -p <nonce>` (a fresh random nonce), and tells the parser (`expectGroup`). Every line from the
-// group's first `%begin` up to the nonce is buffered; only then are the replies cut apart (see `splitGroup`).
+// group's first `%begin` up to the nonce is buffered; only then are the replies cut apart (see `closeGroup`).
 import { StringDecoder } from 'node:string_decoder';
 
 /** A `%begin … %end|%error` reply. `flags` is 1 for commands we sent, 0 for attach and hook output. */
@@ -85,10 +85,20 @@ interface ExpectedGroup {
   seal: string;
 }
 
-/** The group being read: every line since its first `%begin`, and where the lines that look like our guards are. */
+/**
+ * The group being read. A group of one keeps every line since its `%begin` (cut at the end, see `splitSingle`); a
+ * larger one is cut as it arrives at the exact closers, and counts the lines that look like our guards: only when
+ * that count is exactly two per reply was none of them pane text, and the cut stands (see `closeGroup`).
+ */
 interface OpenGroup extends ExpectedGroup {
-  lines: string[];
+  raw: string[] | null;
   guards: number[];
+  pieces: Piece[];
+  current: { begin: string; tail: string; lines: string[] } | null;
+  guardCount: number;
+  broken: boolean;
+  /** The latest line: when the nonce comes, the seal's own `%begin`. */
+  last: string;
 }
 
 type Guard = { kind: 'begin' | 'end' | 'error'; tail: string };
@@ -146,8 +156,12 @@ export class ControlParser {
       this.sealEnd = null;
       return;
     }
-    if (!this.open && this.expected.length > 0 && ourGuard(line)?.kind === 'begin') {
-      this.group = { ...this.expected.shift()!, lines: [line], guards: [0] };
+    const guard = !this.open && this.expected.length > 0 ? ourGuard(line) : null;
+    if (guard?.kind === 'begin') {
+      const expected = this.expected.shift()!;
+      const raw = expected.replies === 1 ? [line] : null;
+      this.group = { ...expected, raw, guards: [0], pieces: [], current: null, guardCount: 0, broken: false, last: line };
+      if (!raw) this.cutLine(this.group, line, guard);
       return;
     }
     const event = this.streamLine(line);
@@ -160,22 +174,53 @@ export class ControlParser {
       this.closeGroup(group, events);
       return;
     }
-    if (line.charCodeAt(0) === 37 && ourGuard(line)) group.guards.push(group.lines.length);
-    group.lines.push(line);
+    const guard = line.charCodeAt(0) === 37 ? ourGuard(line) : null;
+    group.last = line;
+    if (group.raw) {
+      if (guard) group.guards.push(group.raw.length);
+      group.raw.push(line);
+    } else this.cutLine(group, line, guard);
+  }
+
+  /** A line of a group of several replies: it opens, closes or belongs to a reply, or lies between two. */
+  private cutLine(group: OpenGroup, line: string, guard: Guard | null): void {
+    if (guard) group.guardCount++;
+    const current = group.current;
+    if (current) {
+      if (guard && guard.kind !== 'begin' && guard.tail === current.tail) {
+        group.pieces.push(block(current.begin, line, current.lines));
+        group.current = null;
+      } else current.lines.push(line);
+      return;
+    }
+    if (guard?.kind === 'begin') group.current = { begin: line, tail: guard.tail, lines: [] };
+    else if (guard) group.broken = true;
+    else {
+      const last = group.pieces.at(-1);
+      if (last?.type === 'between') last.lines.push(line);
+      else group.pieces.push({ type: 'between', lines: [line] });
+    }
   }
 
   /** The nonce arrived: the line before it opened the seal's block, everything earlier is the group's replies. */
   private closeGroup(group: OpenGroup, events: ParserEvent[]): void {
-    const sealBegin = group.guards.at(-1);
-    const guard = group.lines.at(-1);
-    if (sealBegin !== group.lines.length - 1 || ourGuard(guard!)?.kind !== 'begin') {
-      events.push({ type: 'desync', line: guard ?? '', reason: 'the seal nonce outside its own reply' });
+    const sealGuard = ourGuard(group.last);
+    if (!sealGuard || sealGuard.kind !== 'begin' || (group.raw && group.raw.length < 2)) {
+      events.push({ type: 'desync', line: group.last, reason: 'the seal nonce outside its own reply' });
       return;
     }
-    this.sealEnd = `%end ${ourGuard(guard!)!.tail}`;
-    group.lines.pop();
-    group.guards.pop();
-    const cut = group.replies === 1 ? splitSingle(group) : splitGroup(group);
+    this.sealEnd = `%end ${sealGuard.tail}`;
+    let cut: Piece[] | null;
+    if (group.raw) {
+      group.raw.pop();
+      group.guards.pop();
+      cut = splitSingle(group.raw, group.guards);
+    } else {
+      const replies = group.pieces.filter((p) => p.type === 'block').length;
+      const sealOpened = group.current?.begin === group.last && group.current.lines.length === 0;
+      const exact = !group.broken && sealOpened && group.guardCount - 1 === 2 * group.replies && replies === group.replies;
+      cut = exact ? group.pieces : null;
+    }
     if (cut === null) {
       events.push({ type: 'ambiguous', replies: group.replies });
       return;
@@ -242,8 +287,7 @@ function block(begin: string, close: string, lines: string[]): ReplyBlock {
  * One reply: it began on the group's first line and ends at the last line closing that same command before the seal.
  * Pane text cannot come after the real closer, so lines that merely look like it are text.
  */
-function splitSingle(group: OpenGroup): Piece[] | null {
-  const { lines, guards } = group;
+function splitSingle(lines: string[], guards: number[]): Piece[] | null {
   const tail = ourGuard(lines[0]!)!.tail;
   for (let g = guards.length - 1; g > 0; g--) {
     const at = guards[g]!;
@@ -253,25 +297,4 @@ function splitSingle(group: OpenGroup): Piece[] | null {
     }
   }
   return null;
-}
-
-/**
- * Several replies: tmux wrote exactly two guards for each, so when the group holds exactly that many lines that look
- * like guards, none of them is pane text and they cut the group unambiguously. Any more, and pane text forged some.
- */
-function splitGroup(group: OpenGroup): Piece[] | null {
-  const { lines, guards, replies } = group;
-  if (guards.length !== 2 * replies) return null;
-  const pieces: Piece[] = [];
-  for (let r = 0; r < replies; r++) {
-    const begin = guards[2 * r]!;
-    const close = guards[2 * r + 1]!;
-    const b = ourGuard(lines[begin]!)!;
-    const c = ourGuard(lines[close]!)!;
-    if (b.kind !== 'begin' || c.kind === 'begin' || b.tail !== c.tail) return null;
-    const next = r + 1 < replies ? guards[2 * r + 2]! : lines.length;
-    pieces.push(block(lines[begin]!, lines[close]!, lines.slice(begin + 1, close)));
-    if (next > close + 1) pieces.push({ type: 'between', lines: lines.slice(close + 1, next) });
-  }
-  return pieces;
 }
