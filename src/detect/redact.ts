@@ -37,14 +37,16 @@ const MAY_HOLD_SECRET =
 const scanners = createScanners();
 const cache = new Map<string, string>();
 const CACHE_LIMIT = 2000;
+const CACHE_MAX_TEXT = 1000;
 
 /** `text` with every secret found replaced by `[redacted]` (keys and URL hosts are kept where a rule can). */
 export function redact(text: string): string {
-  if (text === '' || !MAY_HOLD_SECRET.test(text)) return text;
   const hit = cache.get(text);
   if (hit !== undefined) return hit;
-  const out = mask(text, [...secretlintRanges(text), ...ownRanges(text)]);
-  // Evidence lines repeat cycle after cycle; a small memo keeps redaction off the hot path.
+  const out = text === '' || !MAY_HOLD_SECRET.test(text) ? text : mask(text, [...secretlintRanges(text), ...ownRanges(text)]);
+  // Evidence lines repeat cycle after cycle; a small memo of short texts keeps redaction off the hot path
+  // (whole screens, served on request, are not worth holding).
+  if (text.length > CACHE_MAX_TEXT) return out;
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
   cache.set(text, out);
   return out;
