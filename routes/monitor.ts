@@ -65,6 +65,7 @@ const monitor: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['monitor'],
+        operationId: 'getMonitor',
         summary: 'Loop, pool and cache statistics, strategy, tmux servers up or down',
         querystring: z.strictObject({}),
         response: { 200: MonitorSchema, 400: ErrorSchema },
@@ -101,6 +102,7 @@ const monitor: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['monitor'],
+        operationId: 'setStrategy',
         summary: 'Switch how tmux is reached, without restart; commands in flight finish on the old strategy',
         querystring: z.strictObject({}),
         body: z.strictObject({ strategy: StrategySchema }),
@@ -120,6 +122,7 @@ const monitor: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['monitor'],
+        operationId: 'runCycle',
         summary: 'Run a poll cycle now (after the one in flight, never overlapping) and return its statistics',
         querystring: z.strictObject({}),
         response: { 200: CycleStatsSchema, 400: ErrorSchema },

@@ -6,7 +6,9 @@ import healthRoutes from '../routes/health.ts';
 import monitorRoutes from '../routes/monitor.ts';
 import summaryRoutes from '../routes/summary.ts';
 import type { Config } from './config.ts';
-import detectorPlugin, { type Detector } from './plugins/detector.ts';
+import type { Detector } from './detect/index.ts';
+import { loggerOptions, RequestLog } from './logging.ts';
+import detectorPlugin from './plugins/detector.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
 import metricsPlugin from './plugins/metrics.ts';
@@ -29,8 +31,10 @@ export interface AppDeps {
   detector?: Detector;
   /** Start the poll loop when the app is ready (default true). */
   startLoop?: boolean;
-  /** false: no log; a stream: the log goes there (tests read it); default: stdout. */
+  /** false: no log; a stream: the log goes there as JSON (tests read it); default: stdout. */
   logger?: boolean | { stream: NodeJS.WritableStream };
+  /** Whether stdout is a terminal (LOG_FORMAT=auto logs pretty there); src/server.ts says. */
+  stdoutIsTTY?: boolean;
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -38,7 +42,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logger:
       deps.logger === false
         ? false
-        : { level: config.logLevel, ...(typeof deps.logger === 'object' ? { stream: deps.logger.stream } : {}) },
+        : typeof deps.logger === 'object'
+          ? { level: config.logLevel, stream: deps.logger.stream }
+          : loggerOptions(config, deps.stdoutIsTTY ?? false),
+    logController: new RequestLog(),
     // Ids and cursors are short; a long URL is a mistake or an attack.
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 16 * 1024,

@@ -2,6 +2,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
+import { registerTmuxMetrics } from '../collectors/tmux.ts';
 import { createTmuxServer } from '../tmux/index.ts';
 import type { Strategy, TmuxServer, TmuxServerStatus } from '../tmux/types.ts';
 
@@ -27,7 +28,8 @@ function logStatusChange(log: FastifyBaseLogger, now: TmuxServerStatus, before: 
 
 export default fp<{ config: Config; servers?: TmuxServer[] }>(
   async (app, { config, servers: given }) => {
-    const servers =
+    const observer = registerTmuxMetrics(app.metrics.registry, () => servers);
+    const servers: TmuxServer[] =
       given ??
       config.sockets.map((socket) =>
         createTmuxServer({
@@ -35,7 +37,7 @@ export default fp<{ config: Config; servers?: TmuxServer[] }>(
           strategy: config.strategy,
           poolMin: config.poolMin,
           poolMax: config.poolMax,
-          observer: app.metrics.tmuxObserver,
+          observer,
           onStatusChange: (now, before) => logStatusChange(app.log, now, before),
         }),
       );

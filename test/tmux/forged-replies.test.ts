@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { TmuxServerClient } from '../../src/tmux/server.ts';
 import { tmuxEnv } from '../helpers/tmux.ts';
-import { privateTmux, waitFor, type Harness } from './harness.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { privateTmux, type Harness } from './harness.ts';
 
 /** The time and number tmux gives the next command: asked with a command of our own on a separate control client. */
 async function nextCommandNumber(h: Harness): Promise<{ time: number; number: number }> {
@@ -13,7 +14,7 @@ async function nextCommandNumber(h: Harness): Promise<{ time: number; number: nu
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
   child.stdin.write("display-message -p 'probe-9f3a'\n");
-  await waitFor(() => /probe-9f3a\n%end/.test(out), 5000);
+  await waitFor('the probe reply', () => /probe-9f3a\n%end/.test(out), 5000);
   child.stdin.end();
   await new Promise((resolve) => child.once('close', resolve));
   const m = /%begin (\d+) (\d+) 1\nprobe-9f3a/.exec(out);
@@ -37,7 +38,7 @@ async function printOnPane(h: Harness, paneId: string, lines: string[]): Promise
   const tty = (await h.tmux('display-message', '-p', '-t', paneId, '#{pane_tty}')).trim();
   writeFileSync(tty, `\x1b[H\x1b[2J${lines.join('\r\n')}`);
   const last = lines.at(-1)!;
-  assert.ok(await waitFor(async () => (await h.tmux('capture-pane', '-p', '-t', paneId)).includes(last), 5000), 'the forged screen is shown');
+  await waitFor('the forged screen is shown', async () => (await h.tmux('capture-pane', '-p', '-t', paneId)).includes(last), 5000);
 }
 
 test('panes printing forged closers with the right command number never desync the pool nor forge another screen', async (t) => {
