@@ -34,11 +34,6 @@ export function unreachableCode(stderr: string): Exclude<UnreachableCode, 'no_tm
   return null;
 }
 
-/** tmux's own wording when nothing is listening (missing socket, or a stale one). */
-export function isNoServerMessage(stderr: string): boolean {
-  return unreachableCode(stderr) === 'no_server';
-}
-
 /** The sentence /readyz, /v1/monitor and the logs show for each. */
 export function unreachableReason(code: UnreachableCode, socket: string, binary = 'tmux'): string {
   if (code === 'no_tmux') return `tmux is not installed: no "${binary}" program on PATH`;
