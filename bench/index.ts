@@ -1,6 +1,8 @@
-// npm run bench -- <tmux|cycle|ab|soak|redact> [options]: speed checks, each against a baseline in the same run.
+// npm run bench -- <tmux|cycle|ab|soak|events|hooks|redact> [options]: speed checks, each against a baseline in the same run.
 import { runAbBench } from './ab.ts';
 import { runCycleBench } from './cycle.ts';
+import { runEventsBench } from './events.ts';
+import { runHooksBench } from './hooks.ts';
 import { runRedactBench } from './redact.ts';
 import { runSoakBench } from './soak.ts';
 import { runTmuxBench } from './tmux.ts';
@@ -11,12 +13,14 @@ const benches: Record<string, (argv: string[]) => Promise<void>> = {
   cycle: runCycleBench,
   ab: runAbBench,
   soak: runSoakBench,
+  events: runEventsBench,
+  hooks: runHooksBench,
   redact: runRedactBench,
 };
 const bench = which ? benches[which] : undefined;
 if (!bench) {
   process.stderr.write(
-    'usage: npm run bench -- tmux --panes N [--json] | cycle --agents N --store memory|redis [--json] | ab --base DIR [--agents N] [--json] | soak [--agents N] [--minutes M] [--json] | redact [--json]\n',
+    'usage: npm run bench -- tmux --panes N [--json] | cycle --agents N --store memory|redis [--json] | ab --base DIR [--agents N] [--json] | soak [--agents N] [--minutes M] [--json] | events --agents N --clients C [--cycles K] [--json] | hooks [--agents N] [--rate R] [--seconds S] [--json] | redact [--json]\n',
   );
   process.exit(2);
 }

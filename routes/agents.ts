@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { redact, redactDeep } from '../src/detect/redact.ts';
 import { AgentNotFound, BadCursor, NoExplanation } from '../src/errors.ts';
 import { etagMatches } from '../src/etag.ts';
-import { DetectionTraceSchema } from '../src/detect/index.ts';
+import { FusedTraceSchema } from '../src/detect/fusion.ts';
 import { InvalidCursorError } from '../src/store/index.ts';
 import {
   AgentIdSchema,
@@ -157,7 +157,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
         summary: 'Why the agent is in its state: every rule tried, which matched, which won',
         params: IdParamsSchema,
         querystring: NoQuerySchema,
-        response: { 200: z.object({ id: z.string(), trace: DetectionTraceSchema }), 400: ErrorSchema, 404: ErrorSchema },
+        response: { 200: z.object({ id: z.string(), trace: FusedTraceSchema }), 400: ErrorSchema, 404: ErrorSchema },
       },
     },
     async (req) => {
