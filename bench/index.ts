@@ -1,4 +1,4 @@
-// npm run bench -- <tmux|cycle|ab|soak|events|hooks|redact> [options]: speed checks, each against a baseline in the same run.
+// npm run bench -- <tmux|cycle|ab|soak|events|hooks|webhooks|redact> [options]: speed checks, each against a baseline in the same run.
 import { runAbBench } from './ab.ts';
 import { runCycleBench } from './cycle.ts';
 import { runEventsBench } from './events.ts';
@@ -6,6 +6,7 @@ import { runHooksBench } from './hooks.ts';
 import { runRedactBench } from './redact.ts';
 import { runSoakBench } from './soak.ts';
 import { runTmuxBench } from './tmux.ts';
+import { runWebhooksBench } from './webhooks.ts';
 
 const [which, ...rest] = process.argv.slice(2);
 const benches: Record<string, (argv: string[]) => Promise<void>> = {
@@ -15,12 +16,13 @@ const benches: Record<string, (argv: string[]) => Promise<void>> = {
   soak: runSoakBench,
   events: runEventsBench,
   hooks: runHooksBench,
+  webhooks: runWebhooksBench,
   redact: runRedactBench,
 };
 const bench = which ? benches[which] : undefined;
 if (!bench) {
   process.stderr.write(
-    'usage: npm run bench -- tmux --panes N [--json] | cycle --agents N --store memory|redis [--json] | ab --base DIR [--agents N] [--json] | soak [--agents N] [--minutes M] [--json] | events --agents N --clients C [--cycles K] [--json] | hooks [--agents N] [--rate R] [--seconds S] [--json] | redact [--json]\n',
+    'usage: npm run bench -- tmux --panes N [--json] | cycle --agents N --store memory|redis [--json] | ab --base DIR [--agents N] [--json] | soak [--agents N] [--minutes M] [--json] | events --agents N --clients C [--cycles K] [--json] | hooks [--agents N] [--rate R] [--seconds S] [--json] | webhooks [--deliveries N] [--rate R] [--json] | redact [--json]\n',
   );
   process.exit(2);
 }

@@ -69,6 +69,10 @@ export const ConfigSchema = z
     PROFILES_DIR: z.string().optional().describe('Directory of detection profiles that add to or override the built-in ones'),
     STUCK_AFTER_MS: intFrom(1000, 86_400_000).default(120_000).describe('A working agent whose screen is still this long is stuck'),
     IDLE_AFTER_MS: intFrom(100, 86_400_000).default(5000).describe('A program silent this long is idle'),
+    WEBHOOKS_FILE: z.string().optional().describe('JSON or YAML file of webhooks to notify of state changes (reloaded when it changes)'),
+    WEBHOOKS_MAX_PENDING: intFrom(1, 1_000_000)
+      .default(10_000)
+      .describe('Most webhook deliveries pending per queue; past it new ones are dropped and counted'),
     CORS_ORIGINS: z
       .string()
       .optional()
@@ -118,6 +122,8 @@ export interface Config {
   stuckAfterMs: number;
   idleAfterMs: number;
   logLevel: Env['LOG_LEVEL'];
+  webhooksFile: string | undefined;
+  webhooksMaxPending: number;
   corsOrigins: string[];
   eventsHeartbeatMs: number;
   eventsClientBufferBytes: number;
@@ -170,6 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stuckAfterMs: e.STUCK_AFTER_MS,
     idleAfterMs: e.IDLE_AFTER_MS,
     logLevel: e.LOG_LEVEL,
+    webhooksFile: e.WEBHOOKS_FILE,
+    webhooksMaxPending: e.WEBHOOKS_MAX_PENDING,
     corsOrigins: parseOrigins(e.CORS_ORIGINS),
     eventsHeartbeatMs: e.EVENTS_HEARTBEAT_MS,
     eventsClientBufferBytes: e.EVENTS_CLIENT_BUFFER_BYTES,
