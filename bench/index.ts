@@ -1,8 +1,9 @@
-// npm run bench -- <tmux|cycle|ab|soak|events|hooks|webhooks> [options]: speed checks, each against a baseline in the same run.
+// npm run bench -- <tmux|cycle|ab|soak|events|hooks|webhooks|redact> [options]: speed checks, each against a baseline in the same run.
 import { runAbBench } from './ab.ts';
 import { runCycleBench } from './cycle.ts';
 import { runEventsBench } from './events.ts';
 import { runHooksBench } from './hooks.ts';
+import { runRedactBench } from './redact.ts';
 import { runSoakBench } from './soak.ts';
 import { runTmuxBench } from './tmux.ts';
 import { runWebhooksBench } from './webhooks.ts';
@@ -16,11 +17,12 @@ const benches: Record<string, (argv: string[]) => Promise<void>> = {
   events: runEventsBench,
   hooks: runHooksBench,
   webhooks: runWebhooksBench,
+  redact: runRedactBench,
 };
 const bench = which ? benches[which] : undefined;
 if (!bench) {
   process.stderr.write(
-    'usage: npm run bench -- tmux --panes N [--json] | cycle --agents N --store memory|redis [--json] | ab --base DIR [--agents N] [--json] | soak [--agents N] [--minutes M] [--json] | events --agents N --clients C [--cycles K] [--json] | hooks [--agents N] [--rate R] [--seconds S] [--json] | webhooks [--deliveries N] [--rate R] [--json]\n',
+    'usage: npm run bench -- tmux --panes N [--json] | cycle --agents N --store memory|redis [--json] | ab --base DIR [--agents N] [--json] | soak [--agents N] [--minutes M] [--json] | events --agents N --clients C [--cycles K] [--json] | hooks [--agents N] [--rate R] [--seconds S] [--json] | webhooks [--deliveries N] [--rate R] [--json] | redact [--json]\n',
   );
   process.exit(2);
 }

@@ -1,6 +1,7 @@
 // Agents: list (filters, pagination, changes since a sequence), one agent, its screen, history and explanation.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { redact, redactDeep } from '../src/detect/redact.ts';
 import { AgentNotFound, BadCursor, NoExplanation } from '../src/errors.ts';
 import { etagMatches } from '../src/etag.ts';
 import { FusedTraceSchema } from '../src/detect/fusion.ts';
@@ -100,6 +101,10 @@ const agents: FastifyPluginAsyncZod = async (app) => {
         params: IdParamsSchema,
         querystring: z.strictObject({
           lines: z.coerce.number().int().min(1).max(1000).default(200).describe('Last N lines, 1..1000'),
+          redact: z
+            .stringbool()
+            .default(true)
+            .describe('Mask secrets (keys, tokens, passwords, private keys) in the screen; `false` shows it as captured'),
         }),
         response: {
           200: z.object({ id: z.string(), version: z.number().int(), lines: z.array(z.string()), text: z.string() }),
@@ -111,7 +116,8 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const [agent, screen] = await Promise.all([app.store.get(req.params.id), app.store.screen(req.params.id)]);
       if (!agent || screen === null) throw new AgentNotFound(req.params.id);
-      const lines = screen.split('\n').slice(-req.query.lines);
+      // Redacted whole, before the cut, so a secret spanning lines (a private-key block) is seen entire.
+      const lines = (req.query.redact ? redact(screen) : screen).split('\n').slice(-req.query.lines);
       return { id: agent.id, version: agent.version, lines, text: lines.join('\n') };
     },
   );
@@ -137,7 +143,8 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const agent = await app.store.get(req.params.id);
       if (!agent) throw new AgentNotFound(req.params.id);
-      return { id: agent.id, transitions: await app.store.history(agent.id, req.query.limit) };
+      const transitions = await app.store.history(agent.id, req.query.limit);
+      return { id: agent.id, transitions: transitions.map((t) => ({ ...t, evidence: redact(t.evidence) })) };
     },
   );
 
@@ -156,7 +163,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const trace = app.detector.explain(req.params.id);
       if (trace === null || trace === undefined) throw new NoExplanation(req.params.id);
-      return { id: req.params.id, trace };
+      return { id: req.params.id, trace: redactDeep(trace) };
     },
   );
 };

@@ -35,6 +35,10 @@ const MonitorSchema = z.object({
       socket: z.string(),
       up: z.boolean(),
       reason: z.string().nullable(),
+      problem: z
+        .enum(['no_server', 'no_tmux', 'permission_denied', 'error'])
+        .nullable()
+        .describe('Why it is down: no server on the socket, tmux not installed, the socket of another user, or another error'),
       strategy: StrategySchema,
       effectiveStrategy: StrategySchema,
       lastOkAt: z.string().nullable(),
@@ -82,7 +86,7 @@ const monitor: FastifyPluginAsyncZod = async (app) => {
         },
         tmux: tmux.servers.map((s) => {
           const st = s.status();
-          return { ...st, lastOkAt: iso(st.lastOkAt), pool: s.poolStats() };
+          return { ...st, problem: st.problem ?? (st.up ? null : 'error'), lastOkAt: iso(st.lastOkAt), pool: s.poolStats() };
         }),
         cache: {
           capture: withRatio(poller.captureCache),

@@ -39,7 +39,8 @@ export interface AppDeps {
   detector?: Detector;
   /** Start the poll loop when the app is ready (default true). */
   startLoop?: boolean;
-  logger?: boolean;
+  /** false: no log; a stream: the log goes there as JSON (tests read it); default: stdout. */
+  logger?: boolean | { stream: NodeJS.WritableStream };
   /** What webhooks follow instead of the app's change stream. */
   changeSource?: ChangeSource;
   /** Whether stdout is a terminal (LOG_FORMAT=auto logs pretty there); src/server.ts says. */
@@ -48,7 +49,12 @@ export interface AppDeps {
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger === false ? false : loggerOptions(config, deps.stdoutIsTTY ?? false),
+    logger:
+      deps.logger === false
+        ? false
+        : typeof deps.logger === 'object'
+          ? { level: config.logLevel, stream: deps.logger.stream }
+          : loggerOptions(config, deps.stdoutIsTTY ?? false),
     logController: new RequestLog(),
     // Ids and cursors are short; a long URL is a mistake or an attack.
     routerOptions: { maxParamLength: 200 },

@@ -59,7 +59,20 @@ try {
     `paneward ${address} watching ${config.sockets.join(', ')} (${config.strategy}, ${config.redis ? describeRedisTarget(toRedisTarget(config.redis)) : 'embedded store'}); API docs at ${address}/docs`,
   );
 } catch (err) {
-  app.log.error({ err }, 'could not start');
+  const why = listenProblem(err, config);
+  if (why) process.stderr.write(`paneward: ${why}\n`);
+  else app.log.error({ err }, 'could not start');
+  // Quietly: the line above is the whole story of a start that never served.
+  app.log.level = 'silent';
   await app.close();
   process.exit(1);
+}
+
+/** One line naming the setting to change, for the listen failures a user fixes with PORT or HOST. */
+function listenProblem(err: unknown, { host, port }: Config): string | null {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return `PORT=${port} is already in use on ${host}: stop what listens there or set PORT to a free port`;
+  if (code === 'EACCES') return `PORT=${port} on ${host} needs privileges this process lacks: set PORT to 1024 or above`;
+  if (code === 'EADDRNOTAVAIL') return `HOST=${host} is not an address of this machine: set HOST (e.g. 127.0.0.1)`;
+  return null;
 }

@@ -21,9 +21,14 @@ function bearerMatches(header: string | undefined, expected: Buffer): boolean {
   return token !== undefined && tokenMatches(token, expected);
 }
 
-function hostName(header: string): string {
-  if (header.startsWith('[')) return header.slice(0, header.indexOf(']') + 1);
-  return header.split(':')[0] ?? '';
+/** RFC 9110 Host: a reg-name, an IPv4 address or a bracketed IPv6 address, then an optional port; nothing else. */
+const HOST_HEADER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::(\d{1,5}))?$/;
+
+/** The host name of a Host header, or null when the header is not one (userinfo, a path, spaces, a bad port…). */
+export function hostName(header: string): string | null {
+  const m = HOST_HEADER.exec(header);
+  if (!m || (m[2] !== undefined && Number(m[2]) > 65535)) return null;
+  return m[1]!;
 }
 
 /**
@@ -44,7 +49,8 @@ export default fp<{ config: Config }>(
     app.addHook('onRequest', async (req) => {
       if (checkHost) {
         const host = req.headers.host ?? '';
-        if (!isLoopbackHost(hostName(host))) throw new ForeignHost(host.slice(0, 100));
+        const name = hostName(host);
+        if (name === null || !isLoopbackHost(name)) throw new ForeignHost(host.slice(0, 100));
       }
       // The matched route, not the raw URL: the router decodes %-escapes, so /%761/agents reaches /v1/agents.
       const route = req.routeOptions.url;

@@ -1,4 +1,5 @@
 // The tmux servers we watch, one access object per socket, as `app.tmux`.
+import type { FastifyBaseLogger } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { registerTmuxMetrics } from '../collectors/tmux.ts';
@@ -19,6 +20,12 @@ declare module 'fastify' {
   }
 }
 
+/** One line when a tmux server goes away (and why), when why changes, and when it answers again. */
+function logStatusChange(log: FastifyBaseLogger, now: TmuxServerStatus, before: TmuxServerStatus): void {
+  if (now.up) log.info({ socket: now.socket, was: before.reason }, `tmux server on ${now.socket} answers again`);
+  else log.warn({ socket: now.socket, problem: now.problem }, `tmux server on ${now.socket} unavailable: ${now.reason}`);
+}
+
 export default fp<{ config: Config; servers?: TmuxServer[] }>(
   async (app, { config, servers: given }) => {
     const observer = registerTmuxMetrics(app.metrics.registry, () => servers);
@@ -31,6 +38,7 @@ export default fp<{ config: Config; servers?: TmuxServer[] }>(
           poolMin: config.poolMin,
           poolMax: config.poolMax,
           observer,
+          onStatusChange: (now, before) => logStatusChange(app.log, now, before),
         }),
       );
     let strategy = config.strategy;

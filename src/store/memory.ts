@@ -148,6 +148,12 @@ export class MemoryStore implements AgentStore {
     }));
   }
 
+  /** Every transition kept for a live agent, oldest first. */
+  transitions(id: string): StateTransition[] {
+    const e = this.entries.get(id);
+    return e && e.expiresAt > this.now() ? [...e.history] : [];
+  }
+
   /** What this store holds for a live agent: its version, state and screenHash. */
   headOf(id: string): StoredHead | undefined {
     const e = this.entries.get(id);

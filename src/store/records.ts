@@ -164,6 +164,8 @@ export interface VersionedWrite {
    * Redis store then sends it without screen and body (and in full only if Redis says the version moves after all).
    */
   refresh?: boolean;
+  /** A rewrite after an outage: store the state without adding a transition (the caller writes the history back). */
+  noHistory?: boolean;
 }
 
 export interface VersionedResult {

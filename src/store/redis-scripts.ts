@@ -10,7 +10,8 @@
  * KEYS: 1 seq, 2 ids (lex zset), 3 changes (zset by seq), 4 expiry (zset by expiry ms), 5 removed log (zset by
  *       seq), 6 events (the change stream), then per observation: agent hash, screen, history stream
  * ARGV: 1 ttl ms, 2 history limit, 3 events limit, then per observation WRITE_ARGS values: id, state, screenHash,
- *       screen, record body JSON, observedAt ms, floor version, rule, evidence, '1' for a refresh-only write
+ *       screen, record body JSON, observedAt ms, floor version, rule, evidence, '1' for a refresh-only write or '2' for a
+ *       rewrite after an outage (no transition added: the caller writes the history it kept, see BACKFILL_HISTORY_LUA)
  * Each change is also appended to the events stream at entry id `<seq>-0`, in the same atomic run as the INCR:
  * readers of the stream see every change exactly once, in seq order (see EVENT_FIELDS).
  * Returns WRITE_REPLY values per observation: changed 0|1, version, stateSince, changedAt, observedAt, moved 0|1|2,
@@ -77,7 +78,7 @@ for i = 0, (#KEYS - 6) / 3 - 1 do
     if moved == 1 then from = '' elseif moved == 2 then from = prev end
     redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[3], seq .. '-0', 't', 'a', 'id', id, 'body', ARGV[a + 5],
       'v', version, 'since', since, 'chg', chg, 'obs', seen, 'from', from)
-    if moved ~= 0 then
+    if moved ~= 0 and ARGV[a + 10] ~= '2' then
       redis.call('XADD', history, 'MAXLEN', '~', ARGV[2], '*', 'from', prev, 'to', state, 'at', obs,
         'version', version, 'rule', ARGV[a + 8], 'evidence', ARGV[a + 9])
     end
@@ -147,4 +148,33 @@ if cur < min then
   return min
 end
 return cur
+`;
+
+/**
+ * Append to an agent's history the transitions Redis does not have yet: those with a version above the last one in
+ * the stream, in the order given (oldest first). Used after an outage, so the transitions made meanwhile, or all
+ * that a Redis that restarted empty lost, are written back in order and none twice.
+ * KEYS: 1 history stream. ARGV: 1 ttl ms, 2 history limit, then per transition: from, to, at ms, version, rule,
+ * evidence. Returns how many were appended.
+ */
+export const BACKFILL_HISTORY_LUA = `
+local last = 0
+local tail = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if tail[1] then
+  local fields = tail[1][2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'version' then last = tonumber(fields[i + 1]) end
+  end
+end
+local added = 0
+for a = 3, #ARGV, 6 do
+  local version = tonumber(ARGV[a + 3])
+  if version > last then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'from', ARGV[a], 'to', ARGV[a + 1], 'at', ARGV[a + 2],
+      'version', version, 'rule', ARGV[a + 4], 'evidence', ARGV[a + 5])
+    last, added = version, added + 1
+  end
+end
+if added > 0 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1])) end
+return added
 `;

@@ -6,7 +6,7 @@ import type { ChainableCommander } from 'ioredis';
 import type { AgentObservation, AgentRecord, AgentState, StateTransition } from '../agents/model.ts';
 import { ReadCache } from './read-cache.ts';
 import { createRedisClient, toRedisTarget, type RedisClient, type RedisTarget } from './redis-connection.ts';
-import { EXPIRED_IDS_LUA, RAISE_SEQ_LUA, REMOVE_AGENT_LUA, WRITE_AGENTS_LUA, WRITE_REPLY } from './redis-scripts.ts';
+import { BACKFILL_HISTORY_LUA, EXPIRED_IDS_LUA, RAISE_SEQ_LUA, REMOVE_AGENT_LUA, WRITE_AGENTS_LUA, WRITE_REPLY } from './redis-scripts.ts';
 import {
   DEFAULT_HISTORY_LIMIT,
   DEFAULT_REMOVED_LOG_LIMIT,
@@ -75,6 +75,7 @@ interface ScriptCommands {
   panewardRemove(...args: Array<string | number>): Promise<unknown>;
   panewardExpired(...args: Array<string | number>): Promise<unknown>;
   panewardRaiseSeq(...args: Array<string | number>): Promise<unknown>;
+  panewardBackfill(...args: Array<string | number>): Promise<unknown>;
 }
 type Scripted<T> = T & ScriptCommands;
 
@@ -114,6 +115,7 @@ export class RedisStore implements AgentStore {
     client.defineCommand('panewardRemove', { numberOfKeys: 10, lua: REMOVE_AGENT_LUA });
     client.defineCommand('panewardExpired', { numberOfKeys: 1, lua: EXPIRED_IDS_LUA, readOnly: true });
     client.defineCommand('panewardRaiseSeq', { numberOfKeys: 1, lua: RAISE_SEQ_LUA });
+    client.defineCommand('panewardBackfill', { numberOfKeys: 1, lua: BACKFILL_HISTORY_LUA });
     this.client = client as Scripted<RedisClient>;
     // An 'error' event without a listener would crash the process; record it as health instead.
     client.on('error', (err: Error) => this.markDown(err.message));
@@ -191,6 +193,27 @@ export class RedisStore implements AgentStore {
   async raiseSeq(min: number): Promise<number> {
     await this.connecting;
     return Number(await this.client.panewardRaiseSeq(this.key('seq'), min));
+  }
+
+  /**
+   * Writes back each agent's transitions that Redis lacks (a version above its stream's last), oldest first; the
+   * script checks the versions itself, so a transition is never written twice. Returns how many were appended.
+   */
+  async backfillHistory(items: Array<{ id: string; transitions: StateTransition[] }>): Promise<number> {
+    const pending = items.filter((item) => item.transitions.length > 0);
+    if (pending.length === 0) return 0;
+    await this.connecting;
+    try {
+      const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
+      for (const { id, transitions } of pending) {
+        const args: Array<string | number> = [this.ttlMs, this.historyLimit];
+        for (const t of transitions) args.push(t.from ?? '', t.to, Date.parse(t.at), t.version, t.rule, t.evidence);
+        pipeline.panewardBackfill(this.key(`history:${id}`), ...args);
+      }
+      return (unwrap(await pipeline.exec()) as number[]).reduce((sum, n) => sum + Number(n), 0);
+    } finally {
+      this.cache.invalidate();
+    }
   }
 
   async get(id: string): Promise<AgentRecord | null> {
@@ -339,7 +362,7 @@ export class RedisStore implements AgentStore {
           floor,
           refresh ? '' : obs.detail.rule,
           refresh ? '' : obs.detail.evidence,
-          refresh ? '1' : '0',
+          refresh ? '1' : writes[i]!.noHistory ? '2' : '0',
         );
       }
       pipeline.panewardWrite(keys.length, ...keys, ...args);

@@ -212,7 +212,11 @@ export class ResilientStore implements AgentStore {
     this.probing = probing;
   }
 
-  /** Rewrite the mirror into Redis once it is reachable again; call only inside `exclusive`. */
+  /**
+   * Rewrite the mirror into Redis once it is reachable again, then its history: the mirror keeps every agent's
+   * transitions (up to the history limit), and Redis appends those above the last version it holds. Call only
+   * inside `exclusive`.
+   */
   private async resync(): Promise<void> {
     if (this.outOfSync === null || !this.redis.isReady()) return;
     try {
@@ -221,9 +225,11 @@ export class ResilientStore implements AgentStore {
         await this.redis.remove([...this.pendingRemovals]);
         this.pendingRemovals.clear();
       }
-      const snapshot = this.mirror.snapshot();
+      const snapshot = this.mirror.snapshot().map((item) => ({ ...item, noHistory: true }));
       const results = await this.redis.writeVersioned(snapshot);
       results.forEach((r, i) => this.mirror.adopt(snapshot[i]!.obs, r.stamp));
+      // The transitions made while Redis was away (or all, if it lost them), in order; the rewrite above added none.
+      await this.redis.backfillHistory(snapshot.map(({ obs }) => ({ id: obs.id, transitions: this.mirror.transitions(obs.id) })));
       this.outOfSync = null;
       this.retryDelayMs = RETRY_MIN_MS;
     } catch (err) {

@@ -1,9 +1,10 @@
 // One `tmux -C` control-mode connection: pipelined commands matched FIFO to reply blocks.
 // Any fault (timeout, desync, %exit, EOF, write error) kills the child and fails everything pending.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { toControlLine, type TmuxCommand } from './command.ts';
+import { randomBytes } from 'node:crypto';
+import { TrustedFormat, command, flags, messageFormat, toControlLine, type TmuxCommand, type Verb } from './command.ts';
 import { tmuxChildEnv } from './env.ts';
-import { TmuxError, isNoServerMessage } from './errors.ts';
+import { TmuxError, unreachableCode, unreachableReason } from './errors.ts';
 import { ControlParser, type Notification, type ParserEvent } from './parser.ts';
 
 export interface ControlClientOptions {
@@ -26,6 +27,7 @@ export interface CommandResult {
 }
 
 interface Pending {
+  cmd: TmuxCommand;
   resolve(r: CommandResult): void;
   reject(e: Error): void;
   timeoutMs: number;
@@ -36,6 +38,8 @@ export class ControlClient {
   readonly createdAt = Date.now();
   uses = 0;
   lastUsedAt = Date.now();
+  /** Groups whose replies pane text made ambiguous, asked again command by command. */
+  ambiguousGroups = 0;
   private deadReason: string | null = null;
   private readonly pending: Pending[] = [];
   private readonly parser = new ControlParser();
@@ -119,19 +123,41 @@ export class ControlClient {
         return Promise.reject(err);
       });
     }
-    let text = '';
-    for (const cmd of cmds) text += `${toControlLine(cmd)}\n`;
     const now = Date.now();
-    if (this.pending.length === 0) this.lastProgressAt = now;
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const entries: Pending[] = [];
     const promises = cmds.map(
-      () => new Promise<CommandResult>((resolve, reject) => this.pending.push({ resolve, reject, timeoutMs, sentAt: now })),
+      (cmd) => new Promise<CommandResult>((resolve, reject) => entries.push({ cmd, resolve, reject, timeoutMs, sentAt: now })),
     );
     this.uses++;
     this.lastUsedAt = now;
+    // Queries may be asked again if their group turns out ambiguous; a command with effects must run once, so it is
+    // sealed on its own from the start (a group of one is never ambiguous).
+    this.send(entries, !cmds.every((cmd) => QUERY_VERBS.has(cmd.verb)));
+    return promises;
+  }
+
+  /**
+   * Writes the commands followed by a seal (`display-message -p <nonce>`): once per batch, or after each command
+   * when `sealEach`. The parser cuts the replies apart only when the nonce arrives (see parser.ts), so pane text,
+   * which cannot know the nonce, can never end a reply early.
+   */
+  private send(entries: Pending[], sealEach: boolean): void {
+    if (this.pending.length === 0) this.lastProgressAt = Date.now();
+    let text = '';
+    const seal = () => {
+      const nonce = randomBytes(8).toString('hex');
+      text += `${toControlLine(sealCommand(nonce))}\n`;
+      return nonce;
+    };
+    for (const entry of entries) {
+      text += `${toControlLine(entry.cmd)}\n`;
+      if (sealEach) this.parser.expectGroup(1, seal());
+    }
+    if (!sealEach) this.parser.expectGroup(entries.length, seal());
+    this.pending.push(...entries);
     this.child.stdin.write(text);
     this.armTimer();
-    return promises;
   }
 
   /** Graceful close: EOF on stdin makes tmux detach the client; SIGKILL if it does not exit promptly. */
@@ -170,8 +196,8 @@ export class ControlClient {
     const err = this.deadError(code);
     this.failPending(err);
     if (this.onAttach) {
-      const noServer = isNoServerMessage(this.stderrTail);
-      this.onAttach(noServer ? new TmuxError('no_server', `no server running on ${this.opts.socket}`, this.opts.socket) : err);
+      const unreachable = /spawn failed: .*ENOENT/.test(reason) ? 'no_tmux' : unreachableCode(this.stderrTail);
+      this.onAttach(unreachable ? new TmuxError(unreachable, unreachableReason(unreachable, this.opts.socket, this.opts.tmuxBinary), this.opts.socket) : err);
     }
     for (const listener of this.deathListeners.splice(0)) listener(reason);
   }
@@ -207,6 +233,7 @@ export class ControlClient {
       this.die(`parser failed: ${(err as Error).message}`);
       return;
     }
+    if (this.parser.collecting) this.lastProgressAt = Date.now(); // a reply is arriving
     for (const event of events) {
       if (this.deadReason !== null) return;
       this.onEvent(event);
@@ -216,6 +243,12 @@ export class ControlClient {
   private onEvent(event: ParserEvent): void {
     if (event.type === 'desync') {
       this.die(`protocol desync (${event.reason}): ${JSON.stringify(event.line.slice(0, 80))}`);
+      return;
+    }
+    if (event.type === 'ambiguous') {
+      // Pane text forged lines that look like our guards: ask the group's commands again, each sealed alone.
+      this.ambiguousGroups++;
+      this.send(this.pending.splice(0, event.replies), true);
       return;
     }
     if (event.type === 'notification') {
@@ -247,6 +280,13 @@ export class ControlClient {
     this.opts.onCommandDone?.(event.ok);
     head.resolve({ ok: event.ok, lines: event.lines });
   }
+}
+
+/** Commands without effects: asking one again changes nothing. */
+const QUERY_VERBS: ReadonlySet<Verb> = new Set<Verb>(['list-panes', 'list-sessions', 'list-windows', 'capture-pane', 'display-message']);
+
+function sealCommand(nonce: string): TmuxCommand {
+  return command('display-message', flags('p'), messageFormat(TrustedFormat.separator(nonce)));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { toArgv, type TmuxCommand } from './command.ts';
 import { tmuxChildEnv } from './env.ts';
-import { TmuxError, isNoServerMessage } from './errors.ts';
+import { TmuxError, unreachableCode, unreachableReason } from './errors.ts';
 
 export interface ExecOptions {
   concurrency?: number; // simultaneous tmux subprocesses (default chosen by measurement: docs/performance.md)
@@ -70,9 +70,10 @@ export class ExecRunner {
           if (e.killed || e.signal === 'SIGKILL') {
             return reject(new TmuxError('timeout', `tmux ${argv[0]} timed out after ${this.timeoutMs} ms`, this.socket));
           }
-          if (e.code === 'ENOENT') return reject(new TmuxError('no_server', `tmux binary not found (${this.binary})`, this.socket));
+          if (e.code === 'ENOENT') return reject(new TmuxError('no_tmux', unreachableReason('no_tmux', this.socket, this.binary), this.socket));
           const msg = stderr.trim() || e.message;
-          if (isNoServerMessage(msg)) return reject(new TmuxError('no_server', `no server running on ${this.socket}`, this.socket));
+          const unreachable = unreachableCode(msg);
+          if (unreachable) return reject(new TmuxError(unreachable, unreachableReason(unreachable, this.socket), this.socket));
           reject(new TmuxError('command_failed', `tmux ${argv[0]}: ${msg}`, this.socket));
         },
       );

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandResult, ControlClient } from './client.ts';
 import { isTmuxId } from './command.ts';
-import { TmuxError } from './errors.ts';
+import { TmuxError, isUnreachable, unreachableReason } from './errors.ts';
 import { ExecRunner } from './exec.ts';
 import { safely } from './observe.ts';
 import { ControlPool, type ControlPoolOptions } from './pool.ts';
@@ -46,6 +46,8 @@ export interface TmuxServerOptions {
   /** Fine-tuning of the pool (timeouts, recycling, back-off); defaults in POOL_DEFAULTS. */
   pool?: Partial<Omit<ControlPoolOptions, 'socket' | 'exec' | 'observer' | 'min' | 'max' | 'commandTimeoutMs'>>;
   tmuxBinary?: string;
+  /** Called when the server goes down (or why it is down changes) and when it answers again; never on every query. */
+  onStatusChange?: (now: TmuxServerStatus, before: TmuxServerStatus) => void;
 }
 
 export class TmuxServerClient implements TmuxServer {
@@ -72,6 +74,7 @@ export class TmuxServerClient implements TmuxServer {
   private state: Omit<TmuxServerStatus, 'socket' | 'strategy'> = {
     up: false,
     reason: 'not queried yet',
+    problem: null,
     effectiveStrategy: 'exec',
     lastOkAt: null,
   };
@@ -381,20 +384,30 @@ export class TmuxServerClient implements TmuxServer {
       }
       if (used === 'exec') result = await viaExec();
       this.observe(used, true, started);
-      this.state = { up: true, reason: null, effectiveStrategy: used, lastOkAt: Date.now() };
+      this.setState({ up: true, reason: null, problem: null, effectiveStrategy: used, lastOkAt: Date.now() });
       return result as T;
     } catch (err) {
       this.observe(used, false, started);
-      const noServer = err instanceof TmuxError && err.code === 'no_server';
-      this.state = {
+      const unreachable = isUnreachable(err);
+      this.setState({
         ...this.state,
         up: false,
-        reason: noServer ? `no server running on ${this.socket}` : (err as Error).message,
+        reason: unreachable ? unreachableReason(err.code, this.socket, this.opts.tmuxBinary) : (err as Error).message,
+        problem: unreachable ? err.code : 'error',
         effectiveStrategy: used,
-      };
-      if (noServer) return empty;
+      });
+      if (unreachable) return empty;
       throw err;
     }
+  }
+
+  /** Keeps the new state and tells onStatusChange when up/down or the kind of problem moved. */
+  private setState(next: Omit<TmuxServerStatus, 'socket' | 'strategy'>): void {
+    const before = this.status();
+    this.state = next;
+    const changed = before.up !== next.up || (before.problem ?? null) !== (next.problem ?? null);
+    const first = before.reason === 'not queried yet' && next.up;
+    if (changed && !first) safely(() => this.opts.onStatusChange?.(this.status(), before));
   }
 
   private observe(strategy: Strategy, ok: boolean, started: number): void {

@@ -36,7 +36,8 @@ export type Strategy = 'pool' | 'exec';
 export interface TmuxServerStatus {
   socket: string;
   up: boolean; // answered the last query
-  reason: string | null; // why not up: "no server running on …", "timeout", …
+  reason: string | null; // why not up: "no tmux server running on …", "tmux is not installed…", "permission denied on …", a timeout…
+  problem?: 'no_server' | 'no_tmux' | 'permission_denied' | 'error' | null; // the kind of `reason`; null while up
   strategy: Strategy; // configured strategy
   effectiveStrategy: Strategy; // what actually ran the last query (exec while the pool cannot connect)
   lastOkAt: number | null; // epoch ms

@@ -87,6 +87,29 @@ test('on loopback, a foreign Host header is 403 naming the Host header', async (
   }
 });
 
+test('on loopback, hostile Host values that start like a loopback name are 403', async (t) => {
+  const { app } = await buildTestApp(t, { config: { host: '127.0.0.1' } });
+  const hostile = [
+    '127.0.0.1:80@evil.com',
+    'localhost@evil.com',
+    '127.0.0.1:7700@evil.com:7700',
+    'localhost:7700/evil.com',
+    'localhost:7700?x=evil.com',
+    'localhost#evil.com',
+    '127.0.0.1 evil.com',
+    'localhost:99999',
+    'localhost:',
+    '[::1]evil.com',
+    '[::1]:7700@evil.com',
+    'localhost\\evil.com',
+  ];
+  for (const host of hostile) {
+    const res = await app.inject({ url: '/v1/agents', headers: { host } });
+    assert.equal(res.statusCode, 403, `Host ${JSON.stringify(host)}: ${res.body}`);
+    assert.match(res.json().message, /Host header/);
+  }
+});
+
 test('on loopback, Host localhost:7700, 127.0.0.1 and [::1] are answered', async (t) => {
   const { app } = await buildTestApp(t, { config: { host: '127.0.0.1' } });
   for (const host of ['localhost:7700', '127.0.0.1', '127.0.0.1:7700', 'localhost', '[::1]:7700']) {

@@ -85,7 +85,7 @@ test('no server: listPanes resolves [] and status says why; no process or busy l
   assert.deepEqual(await server.capturePanes(['%0']), new Map());
   const status = server.status();
   assert.equal(status.up, false);
-  assert.match(status.reason ?? '', /no server running on/);
+  assert.match(status.reason ?? '', /no tmux server running on/);
   const callsAfterQueries = readFileSync(wrapper.calls, 'utf8').split('\n').length;
   await new Promise((resolve) => setTimeout(resolve, 500));
   const callsLater = readFileSync(wrapper.calls, 'utf8').split('\n').length;
