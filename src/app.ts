@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import agentRoutes from '../routes/agents.ts';
+import boardRoutes from '../routes/board.ts';
 import healthRoutes from '../routes/health.ts';
 import monitorRoutes from '../routes/monitor.ts';
 import summaryRoutes from '../routes/summary.ts';
@@ -56,5 +57,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(agentRoutes);
   await app.register(summaryRoutes);
   await app.register(monitorRoutes);
+  await app.register(boardRoutes);
   return app;
 }

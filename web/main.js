@@ -1,0 +1,195 @@
+// @ts-check
+// The board: wires the fleet, the feed, the list, the filters and the detail panel together.
+import { byId, h, setText } from './dom.js';
+import { Detail } from './detail.js';
+import { startFeed } from './feed.js';
+import { Fleet } from './fleet.js';
+import { KINDS, STATES, needsHuman, stateLabel } from './format.js';
+import { AgentList } from './list.js';
+
+/** @typedef {import('./types.js').Filter} Filter */
+/** @typedef {import('./feed.js').FeedStatus} FeedStatus */
+
+const fleet = new Fleet();
+const detail = new Detail();
+const rowsBox = byId('rows', HTMLElement);
+const form = byId('filters', HTMLFormElement);
+const list = new AgentList(rowsBox, {
+  open: (agent) => {
+    list.openId = agent.id;
+    detail.open(agent);
+    list.draw();
+    remember();
+  },
+  activate: (agent) => {
+    if (detail.isOpen) list.on.open(agent);
+  },
+});
+
+let drawnGeneration = -1;
+/** @type {number | null} */
+let frame = null;
+
+/** Coalesces changes into one redraw per animation frame. */
+function redrawSoon() {
+  frame ??= requestAnimationFrame(() => {
+    frame = null;
+    redraw();
+  });
+}
+
+function redraw() {
+  const filter = currentFilter();
+  drawnGeneration = fleet.generation;
+  list.show(fleet.view(filter));
+  drawCounts(filter);
+  refreshChoices();
+  byId('stale', HTMLElement).hidden = !fleet.anyStale();
+  const waiting = [...fleet.agents.values()].filter((a) => needsHuman(a.state)).length;
+  document.title = waiting ? `(${waiting}) paneward` : 'paneward';
+  const empty = byId('empty', HTMLElement);
+  empty.hidden = list.agents.length > 0;
+  setText(empty, fleet.agents.size === 0 ? 'No agents yet: every tmux pane this server watches shows up here.' : 'No agent matches these filters.');
+  if (detail.agent) detail.update(fleet.agents.get(detail.agent.id));
+  performance.mark('board:drawn');
+}
+
+/** @returns {Filter} */
+function currentFilter() {
+  const data = new FormData(form);
+  const get = (/** @type {string} */ k) => String(data.get(k) ?? '');
+  return { state: get('state'), kind: get('kind'), session: get('session'), monitor: get('monitor'), text: get('text').trim() };
+}
+
+/** @param {Filter} filter */
+function drawCounts(filter) {
+  const counts = fleet.counts();
+  const chips = [...counts].filter(([state, n]) => n > 0 || state === filter.state).map(([state, n]) =>
+    h('button', { type: 'button', class: 'chip', 'data-state': state, 'aria-pressed': String(filter.state === state), title: `show only ${stateLabel(state)}` },
+      h('span', { class: 'n' }, String(n)), ` ${stateLabel(state)}`));
+  const all = h('button', { type: 'button', class: 'chip all', 'aria-pressed': String(filter.state === ''), title: 'show every state' },
+    h('span', { class: 'n' }, String(fleet.agents.size)), ' agents');
+  const box = byId('counts', HTMLElement);
+  const key = [filter.state, ...[...counts].map(([s, n]) => `${s}${n}`), fleet.agents.size].join(' ');
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  const focused = document.activeElement instanceof HTMLElement && box.contains(document.activeElement) ? document.activeElement.dataset.state ?? 'all' : null;
+  box.replaceChildren(all, ...chips);
+  if (focused) /** @type {HTMLElement | null} */ (box.querySelector(focused === 'all' ? '.all' : `[data-state="${focused}"]`))?.focus();
+}
+
+/** Keeps each select's options to the values present (and the one chosen). */
+function refreshChoices() {
+  const filter = currentFilter();
+  setOptions('state', [...STATES], filter.state);
+  setOptions('kind', [...KINDS], filter.kind);
+  setOptions('session', fleet.values('session'), filter.session);
+  setOptions('monitor', fleet.values('monitor'), filter.monitor);
+}
+
+/** @param {string} name @param {string[]} values @param {string} chosen */
+function setOptions(name, values, chosen) {
+  const select = /** @type {HTMLSelectElement} */ (form.elements.namedItem(name));
+  const wanted = ['', ...new Set([...values, ...(chosen ? [chosen] : [])])];
+  const have = [...select.options].map((o) => o.value);
+  if (have.join('\n') === wanted.join('\n')) return;
+  select.replaceChildren(...wanted.map((v) => h('option', { value: v }, v === '' ? 'any' : name === 'state' ? stateLabel(v) : v)));
+  select.value = chosen;
+}
+
+/** @param {FeedStatus} status */
+function showStatus(status) {
+  const conn = byId('conn', HTMLElement);
+  const how = status.mode === 'stream' ? 'live' : 'polling';
+  const words = { connecting: `${how}: connecting…`, live: status.mode === 'stream' ? 'live' : 'live (polling every second)', retrying: `${how}: reconnecting…` };
+  setText(conn, words[status.state]);
+  conn.title = status.detail ?? '';
+  conn.dataset.status = status.state;
+  conn.dataset.mode = status.mode;
+}
+
+/** Filters and the open agent live in the URL fragment, so a view can be bookmarked or shared. */
+function remember() {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(currentFilter())) if (v) params.set(k, v);
+  if (detail.agent) params.set('agent', detail.agent.id);
+  const feed = new URLSearchParams(location.hash.slice(1)).get('feed');
+  if (feed) params.set('feed', feed);
+  history.replaceState(null, '', params.size ? `#${params}` : location.pathname);
+}
+
+function restore() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  for (const name of ['state', 'kind', 'session', 'monitor', 'text']) {
+    const value = params.get(name);
+    const field = /** @type {HTMLInputElement | HTMLSelectElement | null} */ (form.elements.namedItem(name));
+    if (value && field) {
+      if (field instanceof HTMLSelectElement) field.append(h('option', { value }, value));
+      field.value = value;
+    }
+  }
+  return { agent: params.get('agent'), feed: params.get('feed') === 'poll' ? /** @type {const} */ ('poll') : undefined };
+}
+
+function wireControls() {
+  form.addEventListener('input', () => { redrawSoon(); remember(); });
+  form.addEventListener('reset', () => setTimeout(() => { redrawSoon(); remember(); }));
+  form.addEventListener('submit', (e) => e.preventDefault());
+  byId('counts', HTMLElement).addEventListener('click', (e) => {
+    const chip = e.target instanceof Element ? e.target.closest('button') : null;
+    if (!chip) return;
+    const select = /** @type {HTMLSelectElement} */ (form.elements.namedItem('state'));
+    const state = chip instanceof HTMLElement ? chip.dataset.state ?? '' : '';
+    select.value = select.value === state ? '' : state;
+    redraw();
+    remember();
+  });
+  byId('detail-close', HTMLButtonElement).addEventListener('click', closeDetail);
+  document.addEventListener('keydown', (e) => {
+    const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
+    if (e.key === 'Escape' && detail.isOpen && !byId('token-dialog', HTMLDialogElement).open) {
+      e.preventDefault();
+      closeDetail();
+    } else if (e.key === '/' && !typing) {
+      e.preventDefault();
+      /** @type {HTMLInputElement} */ (form.elements.namedItem('text')).focus();
+    }
+  });
+}
+
+function closeDetail() {
+  detail.close();
+  list.openId = null;
+  list.draw();
+  rowsBox.focus();
+  remember();
+}
+
+function main() {
+  const wanted = restore();
+  wireControls();
+  setInterval(() => {
+    if (fleet.generation === drawnGeneration) list.draw();
+    detail.tick();
+  }, 1000);
+  let first = true;
+  void startFeed(
+    {
+      snapshot: (agents) => {
+        fleet.replace(agents);
+        if (first && wanted.agent) {
+          const agent = fleet.agents.get(wanted.agent);
+          if (agent) list.on.open(agent);
+        }
+        first = false;
+        redrawSoon();
+      },
+      agent: (agent) => { fleet.upsert(agent); redrawSoon(); },
+      removed: (id) => { fleet.remove(id); redrawSoon(); },
+      status: showStatus,
+    },
+    { prefer: wanted.feed },
+  );
+}
+
+main();
