@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorSchema } from '../src/schemas.ts';
 
 export const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
 /** The SSE parser the page imports, served from its package so the page needs no build step. */
@@ -53,7 +52,7 @@ const board: FastifyPluginAsyncZod = async (app) => {
         description: 'An HTML page (no build, no external requests) that reads /v1/events, or polls /v1/agents?since= where the stream is missing. Public: its data calls carry the API token, which the page asks for once per tab.',
         querystring: z.object({}).describe('None: filters live in the URL fragment (#state=waiting&kind=claude-code)'),
         produces: ['text/html'],
-        response: { 200: z.string().describe('The board page (text/html)'), 400: ErrorSchema },
+        response: { 200: z.string().describe('The board page (text/html)') },
       },
     },
     async (_req, reply) => reply.type('text/html; charset=utf-8').sendFile('index.html', WEB_ROOT),
