@@ -81,7 +81,7 @@ export class Detail {
 
   showFacts() {
     const a = /** @type {Agent} */ (this.agent);
-    setText(this.title, `${a.target}  ${a.kind}`);
+    setText(this.title, `${a.target}  ${a.windowName} · ${a.kind}`);
     const rows = [
       ['state', `${stateLabel(a.state)}${a.stale ? ' (stale)' : ''} for ${duration(Date.now() - Date.parse(a.stateSince))}`],
       ['rule', `${a.detail.rule} (confidence ${a.detail.confidence})`],

@@ -57,7 +57,7 @@ export class AgentList {
     let el = this.pool[slot];
     if (!el) {
       el = h('div', { class: 'row', role: 'option' },
-        h('span', { class: 'state' }), h('span', { class: 'num since' }), h('span', { class: 'target' }),
+        h('span', { class: 'state' }), h('span', { class: 'num since' }), h('span', { class: 'target' }, h('span', { class: 't' }), ' ', h('span', { class: 'wname' })),
         h('span', { class: 'kind' }), h('span', { class: 'evidence' }));
       this.box.append(el);
       this.pool.push(el);
@@ -82,7 +82,9 @@ export class AgentList {
     const [state, since, target, kind, evidence] = /** @type {HTMLElement[]} */ ([...el.children]);
     setText(/** @type {HTMLElement} */ (state), agent.stale ? `${stateLabel(agent.state)} · stale` : stateLabel(agent.state));
     setText(/** @type {HTMLElement} */ (since), duration(now - Date.parse(agent.stateSince)));
-    setText(/** @type {HTMLElement} */ (target), agent.target);
+    const [t, wname] = /** @type {HTMLElement[]} */ ([.../** @type {HTMLElement} */ (target).children]);
+    setText(/** @type {HTMLElement} */ (t), agent.target);
+    setText(/** @type {HTMLElement} */ (wname), agent.windowName);
     setText(/** @type {HTMLElement} */ (kind), agent.kind);
     setText(/** @type {HTMLElement} */ (evidence), agent.detail.evidence);
     /** @type {HTMLElement} */ (evidence).title = agent.detail.evidence;

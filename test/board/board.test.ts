@@ -47,7 +47,7 @@ afterEach(() => {
 async function rows(page: Page): Promise<{ state: string; target: string; kind: string; evidence: string }[]> {
   // No named function inside: tsx would wrap it in a helper that does not exist in the page.
   const cells = await page.$$eval('#rows .row:not([hidden])', (els) =>
-    els.map((el) => [(el as HTMLElement).style.transform, ...[...el.children].map((c) => c.textContent ?? '')]),
+    els.map((el) => [(el as HTMLElement).style.transform, ...['.state', '.since', '.target .t', '.kind', '.evidence'].map((sel) => el.querySelector(sel)?.textContent ?? '')]),
   );
   const y = (transform: string) => Number(/translateY\((\d+)px\)/.exec(transform)?.[1] ?? 0);
   return cells
@@ -61,7 +61,7 @@ async function waitForState(page: Page, target: string, state: string, timeout =
     await page.waitForFunction(
       ([t, s]) =>
         [...document.querySelectorAll('#rows .row:not([hidden])')].some(
-          (r) => r.querySelector('.target')?.textContent === t && r.querySelector('.state')?.textContent === s,
+          (r) => r.querySelector('.target .t')?.textContent === t && r.querySelector('.state')?.textContent === s,
         ),
       [target, state] as const,
       { timeout, polling: 100 },
@@ -151,7 +151,7 @@ test('from the keyboard: Tab reaches the list, arrows move, Enter opens the agen
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Enter');
   await page.locator('#detail').waitFor({ state: 'visible' });
-  assert.match((await page.locator('#detail-title').textContent()) ?? '', /^agents:2\.0\s+gemini-cli$/);
+  assert.match((await page.locator('#detail-title').textContent()) ?? '', /^agents:2\.0\s+perl · gemini-cli$/);
   await page.locator('#explain table.rules').first().waitFor();
   const history = await page.locator('#history li').first().textContent();
   assert.match(history ?? '', /new\s*→\s*rate limited/);
