@@ -17,7 +17,7 @@ before(async () => {
   redis = await startPrivateRedis();
   await addPane(tmux, 'agents', replayCommand(tmux, 'claude-code/waiting-3.txt'));
   await addPane(tmux, 'agents', 'bash --norc --noprofile');
-  server = await startServer({ sockets: [tmux.socket], redisUrl: redis.url });
+  server = await startServer({ sockets: [tmux.socket], redis: redis.url });
   browser = await launchChromium();
 });
 
