@@ -123,21 +123,30 @@ async function poll(on) {
 
 /** @param {FeedHandlers} on @returns {Promise<number>} the sequence number of the first page */
 async function readAll(on) {
-  /** @type {Agent[]} */
-  const agents = [];
-  let first = await getJson('v1/agents?limit=1000');
-  const seq = first.seq;
-  agents.push(...first.agents);
-  while (first.nextCursor) {
-    first = await getJson(`v1/agents?limit=1000&cursor=${encodeURIComponent(first.nextCursor)}`);
-    agents.push(...first.agents);
-  }
+  const { agents, seq } = await readEveryAgent();
   on.snapshot(agents);
   return seq;
 }
 
+/**
+ * Every agent, page by page, and the sequence number of the first page (changes during the paging come after it).
+ * @returns {Promise<{ agents: Agent[], seq: number }>}
+ */
+export async function readEveryAgent() {
+  /** @type {import('./types.js').AgentPage} */
+  let page = await getJson('v1/agents?limit=1000');
+  const seq = page.seq;
+  const agents = [...page.agents];
+  while (page.nextCursor) {
+    page = await getJson(`v1/agents?limit=1000&cursor=${encodeURIComponent(page.nextCursor)}`);
+    agents.push(...page.agents);
+  }
+  return { agents, seq };
+}
+
 /** @param {FeedHandlers} on @param {number} since @returns {Promise<number>} */
 async function readChanges(on, since) {
+  /** @type {import('./types.js').AgentPage} */
   const page = await getJson(`v1/agents?since=${since}`);
   if (page.full) on.snapshot(page.agents);
   else {

@@ -44,24 +44,45 @@ export class Fleet {
   agents = new Map();
   /** Moves on every change, so a view knows when to recompute. */
   generation = 0;
+  /** Agents served from a monitor's memory while its store is away. */
+  staleCount = 0;
 
   /** @param {Agent[]} agents */
   replace(agents) {
     this.agents = new Map(agents.map((a) => [a.id, a]));
+    this.staleCount = agents.filter((a) => a.stale).length;
     this.generation++;
   }
 
-  /** Keeps the newer version of an agent (a replayed event may be older than the snapshot). @param {Agent} agent */
+  /**
+   * Keeps the newer version of an agent (a replayed event may be older than what is shown); an older record
+   * still brings its stale flag, which is about now, not about that version.
+   * @param {Agent} agent
+   */
   upsert(agent) {
     const known = this.agents.get(agent.id);
-    if (known && known.version > agent.version && known.stale === agent.stale) return;
+    if (known && known.version > agent.version) {
+      if (known.stale !== agent.stale) this.set({ ...known, stale: agent.stale });
+      return;
+    }
+    this.set(agent);
+  }
+
+  /** @param {Agent} agent */
+  set(agent) {
+    const known = this.agents.get(agent.id);
+    this.staleCount += Number(agent.stale) - Number(known?.stale ?? false);
     this.agents.set(agent.id, agent);
     this.generation++;
   }
 
   /** @param {string} id */
   remove(id) {
-    if (this.agents.delete(id)) this.generation++;
+    const known = this.agents.get(id);
+    if (!known) return;
+    this.staleCount -= Number(known.stale);
+    this.agents.delete(id);
+    this.generation++;
   }
 
   /** @param {Filter} filter */
@@ -83,7 +104,6 @@ export class Fleet {
   }
 
   anyStale() {
-    for (const a of this.agents.values()) if (a.stale) return true;
-    return false;
+    return this.staleCount > 0;
   }
 }

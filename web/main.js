@@ -2,7 +2,7 @@
 // The board: wires the fleet, the feed, the list, the filters and the detail panel together.
 import { byId, h, setText } from './dom.js';
 import { Detail } from './detail.js';
-import { startFeed } from './feed.js';
+import { readEveryAgent, startFeed } from './feed.js';
 import { Fleet } from './fleet.js';
 import { KINDS, STATES, needsHuman, stateLabel } from './format.js';
 import { AgentList } from './list.js';
@@ -173,6 +173,26 @@ function closeDetail() {
   remember();
 }
 
+let resyncing = false;
+
+/**
+ * The store went away or came back: only the agents that changed since say so in their records, so read them
+ * all once to mark (or clear) every row served from memory.
+ */
+function resyncStaleness() {
+  if (resyncing) return;
+  resyncing = true;
+  readEveryAgent()
+    .then(({ agents }) => {
+      for (const agent of agents) fleet.upsert(agent);
+      redrawSoon();
+    })
+    .catch(() => undefined) // the feed reports an unreachable server; the next stale change tries again
+    .finally(() => {
+      resyncing = false;
+    });
+}
+
 function main() {
   const wanted = restore();
   wireControls();
@@ -192,7 +212,12 @@ function main() {
         first = false;
         redrawSoon();
       },
-      agent: (agent) => { fleet.upsert(agent); redrawSoon(); },
+      agent: (agent) => {
+        const staleBefore = fleet.anyStale();
+        fleet.upsert(agent);
+        if (agent.stale !== staleBefore) resyncStaleness();
+        redrawSoon();
+      },
       removed: (id) => { fleet.remove(id); redrawSoon(); },
       status: showStatus,
     },
