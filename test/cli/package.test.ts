@@ -49,6 +49,7 @@ test('the packed tarball installs into an empty folder and `npx paneward status`
   const installed = join(project, 'node_modules', 'paneward');
   assert.ok(existsSync(join(installed, 'dist', 'src', 'cli', 'main.js')), 'the compiled command is in the package');
   assert.ok(!existsSync(join(installed, 'src')), 'the TypeScript sources are not');
+  assert.ok(existsSync(join(installed, 'dist', 'web', 'index.html')), "the board's page is (dist/routes/board.js serves dist/web)");
   assert.ok(!existsSync(join(project, 'node_modules', 'tsx')), 'no TypeScript loader is installed: the command runs compiled JavaScript');
 
   const { stdout } = await run('npx', ['--no-install', 'paneward', 'status'], {
