@@ -28,6 +28,9 @@ const list = new AgentList(rowsBox, {
 
 let drawnGeneration = -1;
 let fleetPainted = false;
+let redrawsMeasured = 0;
+/** Redraw measures kept for a profiler or the bench; a board left open for days must not pile them up. */
+const MEASURES_KEPT = 600;
 /** @type {number | null} */
 let frame = null;
 
@@ -54,6 +57,10 @@ function redraw() {
   empty.hidden = list.agents.length > 0;
   setText(empty, fleet.agents.size === 0 ? 'No agents yet: every tmux pane this server watches shows up here.' : 'No agent matches these filters.');
   if (detail.agent) detail.update(fleet.agents.get(detail.agent.id));
+  if (++redrawsMeasured > MEASURES_KEPT) {
+    performance.clearMeasures('board:redraw');
+    redrawsMeasured = 1;
+  }
   performance.measure('board:redraw', { start: started });
   if (!fleetPainted && fleet.agents.size > 0) {
     fleetPainted = true;
