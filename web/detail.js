@@ -84,7 +84,7 @@ export class Detail {
     setText(this.title, `${a.target}  ${a.windowName} · ${a.kind}`);
     const rows = [
       ['state', `${stateLabel(a.state)}${a.stale ? ' (stale)' : ''} for ${duration(Date.now() - Date.parse(a.stateSince))}`],
-      ['rule', `${a.detail.rule} (confidence ${a.detail.confidence})`],
+      ['rule', `${a.detail.rule} (confidence ${a.detail.confidence}${sourceOf(a)})`],
       ['evidence', a.detail.evidence || '—'],
       ...(a.detail.resetsAt ? [['resets', clock(a.detail.resetsAt)]] : []),
       ['command', `${a.command} (pid ${a.pid})`],
@@ -198,6 +198,12 @@ function transitionItem(t) {
     h('span', { class: 'badge', 'data-state': t.to }, stateLabel(t.to)),
     h('code', {}, t.rule),
     h('span', { class: 'evidence' }, t.evidence));
+}
+
+/** ", from a hook" when the agent's own hook decided (servers with hook signals say so in detail.source). @param {Agent} a */
+function sourceOf(a) {
+  const source = /** @type {{ source?: unknown }} */ (a.detail).source;
+  return typeof source === 'string' && source !== 'screen' ? `, from its ${source}` : '';
 }
 
 /** @param {unknown} err */
