@@ -42,7 +42,6 @@ function redrawSoon() {
   });
 }
 
-// The marks and measures name what bench/board.ts reads: the first paint of the fleet and each redraw's cost.
 function redraw() {
   const started = performance.now();
   const filter = currentFilter();
@@ -50,13 +49,26 @@ function redraw() {
   list.show(fleet.view(filter));
   drawCounts(filter);
   refreshChoices();
+  drawNotices();
+  if (detail.agent) detail.update(fleet.agents.get(detail.agent.id));
+  recordTimings(started);
+}
+
+/** The stale banner, the tab title (who needs you) and the line shown when no row is. */
+function drawNotices() {
   byId('stale', HTMLElement).hidden = !fleet.anyStale();
   const waiting = [...fleet.agents.values()].filter((a) => needsHuman(a.state)).length;
   document.title = waiting ? `(${waiting}) paneward` : 'paneward';
   const empty = byId('empty', HTMLElement);
   empty.hidden = list.agents.length > 0;
   setText(empty, fleet.agents.size === 0 ? 'No agents yet: every tmux pane this server watches shows up here.' : 'No agent matches these filters.');
-  if (detail.agent) detail.update(fleet.agents.get(detail.agent.id));
+}
+
+/**
+ * What bench/board.ts reads: each redraw's cost, and when the fleet's rows were first on screen.
+ * @param {number} started
+ */
+function recordTimings(started) {
   if (++redrawsMeasured > MEASURES_KEPT) {
     performance.clearMeasures('board:redraw');
     redrawsMeasured = 1;
