@@ -81,6 +81,7 @@ async function main(): Promise<void> {
 
 /** The permission prompt of the `rate-limits` agent, opened from the list. */
 async function detailShot(page: import('playwright-core').Page): Promise<void> {
+  await page.setViewportSize({ width: 1360, height: 1180 }); // room for the screen, the history and the trace
   await page.locator('#rows .row:not([hidden])', { hasText: 'api:1.0' }).click();
   await page.locator('#explain table.rules').first().waitFor();
   if (await page.locator('#screen-note').isVisible()) await page.locator('#redact').uncheck();
