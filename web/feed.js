@@ -156,6 +156,29 @@ async function readChanges(on, since) {
   return page.seq;
 }
 
+const STORE_CHECK_MS = 5000;
+
+/**
+ * Calls `changed(up)` when the server's store goes away or comes back (GET /v1/monitor, memory only on the
+ * server): while nothing changes, no record arrives to say it is served from memory now.
+ * @param {(up: boolean) => void} changed
+ */
+export async function watchStore(changed) {
+  // Up until told otherwise: a first answer of "down" resyncs once, which is harmless if the rows knew already.
+  let last = true;
+  for (;;) {
+    await sleep(STORE_CHECK_MS);
+    try {
+      const monitor = await getJson('v1/monitor');
+      const up = monitor.store?.up !== false;
+      if (up !== last) changed(up);
+      last = up;
+    } catch {
+      // the feed shows an unreachable server
+    }
+  }
+}
+
 /** @param {number} ms */
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,7 @@
 // The board: wires the fleet, the feed, the list, the filters and the detail panel together.
 import { byId, h, setText } from './dom.js';
 import { Detail } from './detail.js';
-import { readEveryAgent, startFeed } from './feed.js';
+import { readEveryAgent, startFeed, watchStore } from './feed.js';
 import { Fleet } from './fleet.js';
 import { KINDS, STATES, needsHuman, stateLabel } from './format.js';
 import { AgentList } from './list.js';
@@ -196,7 +196,8 @@ let resyncing = false;
 
 /**
  * The store went away or came back: only the agents that changed since say so in their records, so read them
- * all once to mark (or clear) every row served from memory.
+ * all once to mark (or clear) every row served from memory. Called on the first record whose flag differs from
+ * the board's, and when GET /v1/monitor says the store's health changed.
  */
 function resyncStaleness() {
   if (resyncing) return;
@@ -242,6 +243,7 @@ function main() {
     },
     { prefer: wanted.feed },
   );
+  void watchStore(resyncStaleness);
 }
 
 main();

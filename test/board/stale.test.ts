@@ -28,9 +28,10 @@ after(async () => {
   await tmux?.cleanup();
 });
 
-test('while Redis is away every row says stale and a banner says why; when it is back the marks go', async () => {
+/** Loads the board (`hash` picks the feed), stops Redis, waits for the stale marks, starts it, waits for them to go. */
+async function redisAwayAndBack(hash: string): Promise<void> {
   const page = await browser.page();
-  await page.goto(server.url);
+  await page.goto(`${server.url}${hash}`);
   const stateWords = () => page.$$eval('#rows .row:not([hidden]) .state', (els) => els.map((e) => e.textContent).sort());
   await page.waitForFunction(() => document.querySelectorAll('#rows .row:not([hidden])').length === 2, null, { timeout: 30_000 });
   assert.equal(await page.locator('#stale').isVisible(), false);
@@ -50,4 +51,8 @@ test('while Redis is away every row says stale and a banner says why; when it is
   // Chrome reports each failed resource on the console; while Redis is away the API still answers 200.
   assert.deepEqual(browser.errors, []);
   await page.close();
-});
+}
+
+test('while Redis is away every row says stale and a banner says why; when it is back the marks go', () => redisAwayAndBack(''));
+
+test('the same when the board polls /v1/agents?since= instead of following the stream', () => redisAwayAndBack('#feed=poll'));
