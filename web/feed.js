@@ -156,23 +156,30 @@ async function readChanges(on, since) {
   return page.seq;
 }
 
-const STORE_CHECK_MS = 5000;
+const MONITOR_CHECK_MS = 5000;
 
 /**
- * Calls `changed(up)` when the server's store goes away or comes back (GET /v1/monitor, memory only on the
- * server): while nothing changes, no record arrives to say it is served from memory now.
- * @param {(up: boolean) => void} changed
+ * @typedef {object} MonitorHealth
+ * @property {boolean} storeUp false while the store is away and answers come from memory
+ * @property {{ socket: string, reason: string | null }[]} tmuxDown tmux servers that do not answer
  */
-export async function watchStore(changed) {
-  // Up until told otherwise: a first answer of "down" resyncs once, which is harmless if the rows knew already.
-  let last = true;
+
+/**
+ * Reads the monitor's health (GET /v1/monitor, memory only on the server) every few seconds. The records cannot
+ * say it all: while nothing changes, no record arrives to say it is served from memory now.
+ * @param {(health: MonitorHealth) => void} report
+ */
+export async function watchMonitor(report) {
   for (;;) {
-    await sleep(STORE_CHECK_MS);
+    await sleep(MONITOR_CHECK_MS);
     try {
       const monitor = await getJson('v1/monitor');
-      const up = monitor.store?.up !== false;
-      if (up !== last) changed(up);
-      last = up;
+      /** @type {{ socket: string, up: boolean, reason: string | null }[]} */
+      const servers = monitor.tmux ?? [];
+      report({
+        storeUp: monitor.store?.up !== false,
+        tmuxDown: servers.filter((s) => !s.up).map(({ socket, reason }) => ({ socket, reason })),
+      });
     } catch {
       // the feed shows an unreachable server
     }

@@ -2,7 +2,7 @@
 // The board: wires the fleet, the feed, the list, the filters and the detail panel together.
 import { byId, h, setText } from './dom.js';
 import { Detail } from './detail.js';
-import { readEveryAgent, startFeed, watchStore } from './feed.js';
+import { readEveryAgent, startFeed, watchMonitor } from './feed.js';
 import { Fleet } from './fleet.js';
 import { KINDS, STATES, needsHuman, stateLabel } from './format.js';
 import { AgentList } from './list.js';
@@ -243,7 +243,19 @@ function main() {
     },
     { prefer: wanted.feed },
   );
-  void watchStore(resyncStaleness);
+  void watchMonitor(showMonitorHealth);
+}
+
+// Up until told otherwise: a first report of "down" re-reads once, which is harmless if the rows knew already.
+let storeUp = true;
+
+/** @param {import('./feed.js').MonitorHealth} health */
+function showMonitorHealth(health) {
+  if (health.storeUp !== storeUp) resyncStaleness();
+  storeUp = health.storeUp;
+  const notice = byId('tmux-down', HTMLElement);
+  notice.hidden = health.tmuxDown.length === 0;
+  setText(notice, health.tmuxDown.map((s) => `tmux server ${s.socket} does not answer${s.reason ? `: ${s.reason}` : ''}`).join('; '));
 }
 
 main();

@@ -1,5 +1,5 @@
-// The board while Redis is away: the rows the monitor serves from memory say "stale" (the word, not only a
-// colour) and a banner explains it; when Redis is back, the marks go.
+// The board while its parts fail: with Redis away the rows the monitor serves from memory say "stale" (the word,
+// not only a colour) and a banner explains it, gone when Redis is back; a tmux server that stops answering is named.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.ts';
@@ -56,3 +56,15 @@ async function redisAwayAndBack(hash: string): Promise<void> {
 test('while Redis is away every row says stale and a banner says why; when it is back the marks go', () => redisAwayAndBack(''));
 
 test('the same when the board polls /v1/agents?since= instead of following the stream', () => redisAwayAndBack('#feed=poll'));
+
+test('a tmux server that stops answering is named on the board', async () => {
+  const page = await browser.page();
+  await page.goto(server.url);
+  await page.waitForFunction(() => document.querySelectorAll('#rows .row:not([hidden])').length === 2, null, { timeout: 30_000 });
+  assert.equal(await page.locator('#tmux-down').isVisible(), false);
+  await tmux.kill();
+  await page.locator('#tmux-down').waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match((await page.locator('#tmux-down').textContent()) ?? '', new RegExp(`tmux server ${tmux.socket} does not answer`));
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
