@@ -12,8 +12,12 @@ import {
   nextHead,
   recordBody,
   toRecord,
+  compareIds,
+  summarize,
   type RecordBody,
   type StoredHead,
+  type VersionedResult,
+  type VersionedWrite,
   type VersionStamp,
 } from './records.ts';
 import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, StoreHealth, WriteResult } from './types.ts';
@@ -33,25 +37,6 @@ interface Entry {
   changeSeq: number;
   expiresAt: number;
   history: StateTransition[]; // oldest first, at most historyLimit
-}
-
-/** One observation plus the lowest version it may be stored at (see `nextHead`). */
-export interface VersionedWrite {
-  obs: AgentObservation;
-  floor: number;
-  /**
-   * The caller's mirror already holds this state and screenHash at `floor`, so this is most likely a refresh: the
-   * Redis store then sends it without screen and body (and in full only if Redis says the version moves after all).
-   */
-  refresh?: boolean;
-}
-
-export interface VersionedResult {
-  record: AgentRecord;
-  changed: boolean;
-  from: AgentRecord['state'] | null | undefined;
-  /** The record's version and times as numbers, so a mirror adopts them without parsing ISO strings. */
-  stamp: VersionStamp;
 }
 
 export class MemoryStore implements AgentStore {
@@ -230,6 +215,10 @@ export class MemoryStore implements AgentStore {
   }
 
   health(): StoreHealth {
+    return this.knownHealth();
+  }
+
+  knownHealth(): StoreHealth {
     return { backend: 'memory', up: true, reason: null };
   }
 
@@ -291,24 +280,6 @@ export class MemoryStore implements AgentStore {
     this.sortedIds ??= [...this.entries.keys()].sort(compareIds);
     return this.sortedIds;
   }
-}
-
-export function summarize(results: VersionedResult[]): WriteResult {
-  const out: WriteResult = { changed: [], transitions: [], refreshed: 0 };
-  for (const r of results) {
-    if (!r.changed) {
-      out.refreshed++;
-      continue;
-    }
-    out.changed.push(r.record);
-    if (r.from !== undefined) out.transitions.push({ id: r.record.id, from: r.from, to: r.record.state });
-  }
-  return out;
-}
-
-/** Byte order of UTF-8, the order Redis uses for ZRANGE BYLEX, so both stores page identically. */
-export function compareIds(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 function upperBound(sorted: string[], id: string): number {

@@ -5,9 +5,8 @@
 
 /**
  * Compare-and-set of a batch of observations, each one as `nextHead` in records.ts does it. One call per batch
- * rather than per observation saves ioredis and Redis their per-call work (measured: ~4 ms of Node CPU and ~1.5 ms
- * of Redis per 130 observations). A call runs atomically, so the batch size bounds how long it holds Redis up
- * (about 30 µs per changed observation).
+ * rather than per observation saves ioredis and Redis their per-call work (docs/performance.md). A call runs
+ * atomically, so the batch size bounds how long it holds Redis up.
  * KEYS: 1 seq, 2 ids (lex zset), 3 changes (zset by seq), 4 expiry (zset by expiry ms), 5 removed log (zset by
  *       seq), then per observation: agent hash, screen, history stream
  * ARGV: 1 ttl ms, 2 history limit, then per observation WRITE_ARGS values: id, state, screenHash, screen, record

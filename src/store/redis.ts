@@ -4,8 +4,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChainableCommander } from 'ioredis';
 import type { AgentObservation, AgentRecord, AgentState, StateTransition } from '../agents/model.ts';
-import type { VersionedResult, VersionedWrite } from './memory.ts';
-import { compareIds, summarize } from './memory.ts';
 import { ReadCache } from './read-cache.ts';
 import { createRedisClient, toRedisTarget, type RedisClient, type RedisTarget } from './redis-connection.ts';
 import { EXPIRED_IDS_LUA, RAISE_SEQ_LUA, REMOVE_AGENT_LUA, WRITE_AGENTS_LUA, WRITE_REPLY } from './redis-scripts.ts';
@@ -20,6 +18,10 @@ import {
   recordBody,
   toRecord,
   type RecordBody,
+  compareIds,
+  summarize,
+  type VersionedResult,
+  type VersionedWrite,
 } from './records.ts';
 import type {
   AgentFilter,
@@ -54,7 +56,7 @@ export interface RedisStoreOptions {
 const WRITE_BATCH = 1000;
 /**
  * Observations per call of the write script. Larger calls save little more, and a call holds Redis up for its
- * whole run (about 30 µs per changed observation), so other monitors and readers wait at most ~1.5 ms.
+ * whole run, so this bounds how long other monitors and readers wait (figures: docs/performance.md).
  */
 const SCRIPT_BATCH = 50;
 /** Expired ids reaped per read; the rest go on the next read. */
@@ -256,6 +258,10 @@ export class RedisStore implements AgentStore {
   }
 
   health(): StoreHealth {
+    return this.knownHealth();
+  }
+
+  knownHealth(): StoreHealth {
     return { backend: 'redis', up: this.up, reason: this.up ? null : this.reason };
   }
 

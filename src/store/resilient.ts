@@ -1,9 +1,9 @@
 // Redis with a memory mirror: while Redis is unreachable the loop keeps writing to the mirror, reads serve the
 // mirror marked stale, and when Redis is back the mirror is rewritten through the CAS script.
 import type { AgentObservation, AgentRecord, StateTransition } from '../agents/model.ts';
-import { summarize, type MemoryStore, type VersionedResult, type VersionedWrite } from './memory.ts';
+import type { MemoryStore } from './memory.ts';
 import type { RedisStore } from './redis.ts';
-import { InvalidCursorError } from './records.ts';
+import { InvalidCursorError, summarize, type VersionedResult, type VersionedWrite } from './records.ts';
 import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, StoreHealth, WriteResult } from './types.ts';
 
 /** Removals made while Redis was down and not yet replayed; beyond this the Redis TTL removes them instead. */
@@ -151,7 +151,11 @@ export class ResilientStore implements AgentStore {
   /** Also starts a probe when one is due, so that readiness comes back even while nothing reads or writes. */
   health(): StoreHealth {
     this.resyncSoon();
-    const health = this.redis.health();
+    return this.knownHealth();
+  }
+
+  knownHealth(): StoreHealth {
+    const health = this.redis.knownHealth();
     if (health.up && this.outOfSync !== null) return { backend: 'redis', up: false, reason: this.outOfSync };
     return health;
   }

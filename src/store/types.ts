@@ -67,6 +67,9 @@ export interface AgentStore {
    * the answers are stale (Redis away, the seq standing still) also the local changes since.
    */
   changeTag(): Promise<string>;
+  /** Health for readiness: may start a due reconnection probe, so readiness comes back while nothing writes. */
   health(): StoreHealth;
+  /** The health last seen, from memory only: never starts a probe or any I/O (what a metrics scrape reads). */
+  knownHealth(): StoreHealth;
   close(): Promise<void>;
 }
