@@ -39,6 +39,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'listAgents',
         summary: 'List agents',
         description: 'ETag follows the global change sequence (and, while answers are stale, local changes too): send If-None-Match to get 304 while nothing changed.',
         querystring: ListQuerySchema,
@@ -71,6 +72,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'getAgent',
         summary: 'One agent',
         description: 'ETag follows the agent version.',
         params: IdParamsSchema,
@@ -93,6 +95,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'getAgentScreen',
         summary: 'Last captured screen of an agent',
         params: IdParamsSchema,
         querystring: z.strictObject({
@@ -118,6 +121,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'getAgentHistory',
         summary: 'State transitions of an agent, newest first',
         params: IdParamsSchema,
         querystring: z.strictObject({
@@ -142,6 +146,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'explainAgent',
         summary: 'Why the agent is in its state: every rule tried, which matched, which won',
         params: IdParamsSchema,
         querystring: NoQuerySchema,

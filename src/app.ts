@@ -8,6 +8,7 @@ import monitorRoutes from '../routes/monitor.ts';
 import summaryRoutes from '../routes/summary.ts';
 import type { Config } from './config.ts';
 import type { Detector } from './detect/index.ts';
+import { loggerOptions, RequestLog } from './logging.ts';
 import detectorPlugin from './plugins/detector.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
@@ -32,11 +33,14 @@ export interface AppDeps {
   /** Start the poll loop when the app is ready (default true). */
   startLoop?: boolean;
   logger?: boolean;
+  /** Whether stdout is a terminal (LOG_FORMAT=auto logs pretty there); src/server.ts says. */
+  stdoutIsTTY?: boolean;
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger === false ? false : { level: config.logLevel },
+    logger: deps.logger === false ? false : loggerOptions(config, deps.stdoutIsTTY ?? false),
+    logController: new RequestLog(),
     // Ids and cursors are short; a long URL is a mistake or an attack.
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 16 * 1024,

@@ -23,7 +23,7 @@ function configOrExit(): Config {
 }
 
 const config = configOrExit();
-const app = await buildApp(config);
+const app = await buildApp(config, { stdoutIsTTY: process.stdout.isTTY === true });
 
 // SIGINT and SIGTERM are ours, not close-with-grace's: Ctrl+C under `npm start` delivers SIGINT twice (the terminal
 // signals the whole process group and npm passes it on), and close-with-grace takes any second signal for "force

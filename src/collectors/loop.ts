@@ -12,6 +12,7 @@ export interface LoopRecorder {
   onTransition(from: AgentState | null, to: AgentState): void;
 }
 
+const PHASE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56];
 const CYCLE_BUCKETS = [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12];
 
 /** Registers the loop metrics; `poller` is read at scrape time, so it may be built after this returns. */
@@ -30,9 +31,10 @@ export function registerLoopMetrics(metrics: AppMetrics, poller: () => Poller): 
     ['result'],
   );
   const transitions = m.counter('paneward_agent_transitions_total', 'Published agent state changes', ['from', 'to']);
-  const phaseSeconds = m.gauge(
-    'paneward_cycle_phase_seconds',
-    'Time the last poll cycle spent in each phase (list, capture: the slowest server, classify: CPU time overlapping the capture, store)',
+  const phaseSeconds = m.histogram(
+    'paneward_cycle_phase_duration_seconds',
+    'Time one poll cycle spent in a phase: list (tmux list), capture (the slowest server\'s capture round trip), classify (CPU; overlaps capture), store (writes)',
+    PHASE_BUCKETS,
     ['phase'],
   );
   const phaseErrors = m.counter('paneward_cycle_phase_errors_total', 'Errors recorded by each phase of the poll cycle (list, capture, classify, store)', ['phase']);
@@ -49,7 +51,7 @@ export function registerLoopMetrics(metrics: AppMetrics, poller: () => Poller): 
       const { listMs, captureMs, classifyMs, storeMs } = s.phases;
       const ms = { list: listMs, capture: captureMs, classify: classifyMs, store: storeMs };
       for (const phase of PHASES) {
-        phaseSeconds.set({ phase }, ms[phase] / 1000);
+        phaseSeconds.observe({ phase }, ms[phase] / 1000);
         if (errorsByPhase[phase] > 0) phaseErrors.inc({ phase }, errorsByPhase[phase]);
       }
     },

@@ -1,7 +1,7 @@
 // The phases of one poll cycle, in order: list → plan captures → capture and classify → write → reap. Each takes
 // the cycle's CycleRun (its statistics and errors) and works on what the loop remembers of the panes.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { AgentState } from '../agents/model.ts';
+import type { AgentRecord, AgentState } from '../agents/model.ts';
 import type { Classifier } from '../detect/types.ts';
 import type { AgentStore } from '../store/types.ts';
 import type { PaneInfo, TmuxServer } from '../tmux/types.ts';
@@ -16,6 +16,8 @@ export interface PhaseOptions {
   captureMaxAgeMs: number;
   refreshEveryMs: number;
   onTransition?(from: AgentState | null, to: AgentState): void;
+  /** The records a write gave new versions (new agents, state or screen changes). */
+  onWritten?(records: AgentRecord[]): void;
 }
 
 /** Screens asked together with a server's list, for the panes on a streak of changes (see `streaks`). */
@@ -168,6 +170,7 @@ export class CyclePhases {
       t.writtenAt = now;
     }
     for (const tr of result.transitions) this.opts.onTransition?.(tr.from, tr.to);
+    this.opts.onWritten?.(result.changed);
     return result.changed.length;
   }
 

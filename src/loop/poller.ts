@@ -2,7 +2,7 @@
 // classifies them, and writes the agents whose observation changed. Cycles never overlap; ticks that come
 // due while a cycle runs are skipped and counted, never queued. The phases of a cycle are in cycle-phases.ts.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { AgentState } from '../agents/model.ts';
+import type { AgentRecord, AgentState } from '../agents/model.ts';
 import type { Classification, Classifier } from '../detect/types.ts';
 import type { AgentStore } from '../store/types.ts';
 import type { TmuxServer } from '../tmux/types.ts';
@@ -29,6 +29,8 @@ export interface PollerOptions {
   onCycle?(stats: CycleStats, errorsByPhase: Readonly<Record<PhaseName, number>>): void;
   onSkipped?(): void;
   onTransition?(from: AgentState | null, to: AgentState): void;
+  /** The records a write gave new versions (new agents, state or screen changes). */
+  onWritten?(records: AgentRecord[]): void;
   log?: { warn(obj: object, msg: string): void };
 }
 

@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { registerLoopMetrics } from '../collectors/loop.ts';
+import { registerAgentAttention } from '../metrics/attention.ts';
 import { youngGenerationCollector } from '../loop/idle-gc.ts';
 import { Poller } from '../loop/poller.ts';
 
@@ -15,6 +16,7 @@ declare module 'fastify' {
 export default fp<{ config: Config; startLoop?: boolean }>(
   async (app, { config, startLoop = true }) => {
     const recorder = registerLoopMetrics(app.metrics, () => poller);
+    const attention = registerAgentAttention(app.metrics.registry, () => poller.current().map((a) => a.id));
     const poller = new Poller({
       monitor: config.monitorId,
       servers: () => app.tmux.servers,
@@ -27,6 +29,7 @@ export default fp<{ config: Config; startLoop?: boolean }>(
       onCycle: recorder.onCycle,
       onSkipped: recorder.onSkipped,
       onTransition: recorder.onTransition,
+      onWritten: (records) => attention.noteWritten(records),
       log: app.log,
     });
     app.decorate('poller', poller);

@@ -30,8 +30,9 @@ const DOCUMENTED = [
   'paneward_tmux_up',
   'paneward_last_cycle_success_timestamp_seconds',
   'paneward_detection_rule_hits_total',
-  'paneward_cycle_phase_seconds',
+  'paneward_cycle_phase_duration_seconds',
   'paneward_cycle_phase_errors_total',
+  'paneward_agent_state_since_timestamp_seconds',
   'process_cpu_seconds_total',
 ];
 
