@@ -1,7 +1,8 @@
-// npm run bench -- <tmux|cycle|ab|soak|board> [options]: speed checks, each against a baseline in the same run.
+// npm run bench -- <tmux|cycle|ab|soak|events|board> [options]: speed checks, each against a baseline in the same run.
 import { runAbBench } from './ab.ts';
 import { runBoardBench } from './board.ts';
 import { runCycleBench } from './cycle.ts';
+import { runEventsBench } from './events.ts';
 import { runSoakBench } from './soak.ts';
 import { runTmuxBench } from './tmux.ts';
 
@@ -11,13 +12,15 @@ const benches: Record<string, (argv: string[]) => Promise<void>> = {
   cycle: runCycleBench,
   ab: runAbBench,
   soak: runSoakBench,
+  events: runEventsBench,
   board: runBoardBench,
 };
 const bench = which ? benches[which] : undefined;
 if (!bench) {
   process.stderr.write(
     'usage: npm run bench -- tmux --panes N [--json] | cycle --agents N --store memory|redis [--json] | ' +
-      'ab --base DIR [--agents N] [--json] | soak [--agents N] [--minutes M] [--json] | board --agents N [--loads K] [--json]\n',
+      'ab --base DIR [--agents N] [--json] | soak [--agents N] [--minutes M] [--json] | ' +
+      'events --agents N --clients C [--cycles K] [--json] | board --agents N [--loads K] [--json]\n',
   );
   process.exit(2);
 }

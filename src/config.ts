@@ -55,6 +55,14 @@ export const ConfigSchema = z
     PROFILES_DIR: z.string().optional().describe('Directory of detection profiles that add to or override the built-in ones'),
     STUCK_AFTER_MS: intFrom(1000, 86_400_000).default(120_000).describe('A working agent whose screen is still this long is stuck'),
     IDLE_AFTER_MS: intFrom(100, 86_400_000).default(5000).describe('A program silent this long is idle'),
+    CORS_ORIGINS: z
+      .string()
+      .optional()
+      .describe('Comma-separated origins allowed to call the API and the event stream from a browser, e.g. https://board.example.com (default: none, CORS off)'),
+    EVENTS_HEARTBEAT_MS: intFrom(1000, 15_000).default(15_000).describe('Heartbeat comment on /v1/events at least this often'),
+    EVENTS_CLIENT_BUFFER_BYTES: intFrom(1024, 64 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe('Events waiting for one /v1/events client that stopped reading; past this it is disconnected (it resumes with Last-Event-ID)'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (requests are logged at debug)'),
     LOG_FORMAT: z
       .enum(['auto', 'json', 'pretty'])
@@ -92,6 +100,9 @@ export interface Config {
   stuckAfterMs: number;
   idleAfterMs: number;
   logLevel: Env['LOG_LEVEL'];
+  corsOrigins: string[];
+  eventsHeartbeatMs: number;
+  eventsClientBufferBytes: number;
   logFormat: Env['LOG_FORMAT'];
 }
 
@@ -137,8 +148,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stuckAfterMs: e.STUCK_AFTER_MS,
     idleAfterMs: e.IDLE_AFTER_MS,
     logLevel: e.LOG_LEVEL,
+    corsOrigins: parseOrigins(e.CORS_ORIGINS),
+    eventsHeartbeatMs: e.EVENTS_HEARTBEAT_MS,
+    eventsClientBufferBytes: e.EVENTS_CLIENT_BUFFER_BYTES,
     logFormat: e.LOG_FORMAT,
   };
+}
+
+/** CORS_ORIGINS as a list of origins (scheme://host[:port]); `*` alone allows any origin. */
+function parseOrigins(value: string | undefined): string[] {
+  const origins = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError(`invalid CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://board.example.com (scheme, host, optional port, no path)`);
+    }
+  }
+  return origins.map((o) => o.replace(/\/$/, ''));
 }
 
 function redisTarget(e: Env): RedisTarget | undefined {

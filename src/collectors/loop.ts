@@ -39,6 +39,8 @@ export function registerLoopMetrics(metrics: AppMetrics, poller: () => Poller): 
   );
   const phaseErrors = m.counter('paneward_cycle_phase_errors_total', 'Errors recorded by each phase of the poll cycle (list, capture, classify, store)', ['phase']);
   for (const phase of PHASES) phaseErrors.inc({ phase }, 0);
+  // Every pair exists from the start at 0, so rate() sees a transition's first occurrence as an increase.
+  for (const from of ['none', ...AGENT_STATES]) for (const to of AGENT_STATES) if (from !== to) transitions.inc({ from, to }, 0);
   registerLoopGauges(metrics, poller);
   return {
     onCycle(s, errorsByPhase) {

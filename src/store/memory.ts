@@ -20,7 +20,7 @@ import {
   type VersionedWrite,
   type VersionStamp,
 } from './records.ts';
-import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, StoreHealth, WriteResult } from './types.ts';
+import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, StoreChange, StoreHealth, WriteResult } from './types.ts';
 
 export interface MemoryStoreOptions {
   ttlSeconds?: number;
@@ -52,6 +52,8 @@ export class MemoryStore implements AgentStore {
   /** Highest removal seq dropped from the log; `since()` below it answers with a full snapshot. */
   private removedFloor = 0;
   private currentSeq = 0;
+  /** Who hears of every change as it is made (the in-process change stream); none for a mirror. */
+  private readonly changeListeners = new Set<(change: StoreChange) => void>();
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.ttlMs = (opts.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000;
@@ -90,7 +92,9 @@ export class MemoryStore implements AgentStore {
         cur.changeSeq = ++this.currentSeq;
         if (from !== undefined) this.pushHistory(cur, from, obs);
       }
-      return { record: toRecord(cur.body, cur.head), changed, from, stamp: cur.head };
+      const record = toRecord(cur.body, cur.head);
+      if (changed) this.emit({ type: 'agent', seq: cur.changeSeq, record, from: from === undefined ? record.state : from });
+      return { record, changed, from, stamp: cur.head };
     });
   }
 
@@ -127,6 +131,12 @@ export class MemoryStore implements AgentStore {
       existing.screen = obs.screen;
       existing.changeSeq = ++this.currentSeq;
     }
+  }
+
+  /** Hear every change (version moved, agent removed) synchronously, in seq order; returns the unsubscribe. */
+  onChange(listener: (change: StoreChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** Every live agent as an observation plus the version already served, for rewriting into Redis. */
@@ -264,11 +274,16 @@ export class MemoryStore implements AgentStore {
   private removeEntry(id: string): void {
     this.dropEntry(id);
     this.removed.set(id, ++this.currentSeq);
+    this.emit({ type: 'removed', seq: this.currentSeq, id });
     while (this.removed.size > this.removedLogLimit) {
       const [oldestId, oldestSeq] = this.removed.entries().next().value!;
       this.removed.delete(oldestId);
       this.removedFloor = oldestSeq;
     }
+  }
+
+  private emit(change: StoreChange): void {
+    for (const listener of this.changeListeners) listener(change);
   }
 
   private dropEntry(id: string): void {

@@ -35,6 +35,14 @@ export interface SinceResult {
   full?: boolean;
 }
 
+/**
+ * One published change as a store saw it: a version that moved (with the state before it; equal to the record's
+ * state when only the screen or metadata changed, null for a new agent) or a removal, at its global seq.
+ */
+export type StoreChange =
+  | { type: 'agent'; seq: number; record: AgentRecord; from: AgentState | null }
+  | { type: 'removed'; seq: number; id: string };
+
 export interface StoreHealth {
   backend: 'memory' | 'redis';
   up: boolean;

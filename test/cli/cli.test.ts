@@ -1,7 +1,8 @@
 // The `paneward` command against a real server: the app on a free port, watching a private tmux server. The
 // commands run as a user runs them, as child processes that only know PANEWARD_URL and API_TOKEN.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -107,6 +108,30 @@ describe('against a running server', () => {
     const { code, stderr } = await paneward(['status'], { PANEWARD_URL: env.PANEWARD_URL! });
     assert.equal(code, 1);
     assert.match(stderr, /401 from \/v1\/agents: .*\(set API_TOKEN\)/);
+  });
+
+  test('watch prints the agents it starts with, then each new agent and transition live, and stops on SIGINT', { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'watch'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const until = async (what: RegExp) => {
+      for (let i = 0; i < 300 && !what.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(out, what);
+    };
+    await until(/^\d\d:\d\d:\d\d {2}watching 2 agents$/m);
+    await tmux.newSession('fresh', 'sleep 600');
+    const res = await app.inject({ method: 'POST', url: '/v1/monitor/cycle', headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(res.statusCode, 200);
+    await until(/^\d\d:\d\d:\d\d {2}fresh:0\.0 {2}\S+ {2}new, \w+/m);
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, out);
+    await tmux.tmux('kill-session', '-t', 'fresh');
+    await app.inject({ method: 'POST', url: '/v1/monitor/cycle', headers: { authorization: `Bearer ${TOKEN}` } });
   });
 
   test('explain takes a target and says which rule decided and on what evidence', async () => {

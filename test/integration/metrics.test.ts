@@ -55,7 +55,7 @@ test('metrics expose every documented series and pass promtool check metrics', a
   const connections = [...res.body.matchAll(/^paneward_pool_connections\{socket="[^"]+",state="(?:idle|borrowed)"\} (\d+)$/gm)];
   assert.ok(connections.reduce((n, m) => n + Number(m[1]), 0) >= 1, 'the pool holds a connection');
   assert.match(res.body, /^paneward_cache_requests_total\{layer="capture",result="(hit|miss)"\} [1-9]/m);
-  assert.match(res.body, /^paneward_cycle_phase_seconds\{phase="list"\} [0-9.e-]+$/m);
+  assert.match(res.body, /^paneward_cycle_phase_duration_seconds_count\{phase="list"\} 3$/m, "each of the three cycles timed its list phase");
   assert.match(res.body, /^paneward_cycle_phase_errors_total\{phase="capture"\} 0$/m);
   assert.doesNotMatch(res.body, /^(# TYPE )?paneward_redis_up\b/m, 'no Redis configured: no paneward_redis_up at all');
   const agents = [...res.body.matchAll(/^paneward_agents\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);

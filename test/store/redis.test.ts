@@ -30,6 +30,7 @@ describe('Redis store specifics', () => {
     assert.deepEqual(keys, [
       'paneward:{agents}:agent:a',
       'paneward:{agents}:changes',
+      'paneward:{agents}:events',
       'paneward:{agents}:expiry',
       'paneward:{agents}:history:a',
       'paneward:{agents}:ids',
@@ -50,6 +51,12 @@ describe('Redis store specifics', () => {
     assert.equal(await redis.raw.hexists('paneward:{agents}:agent:a', 'screen'), 0, 'the screen is not in the record');
     assert.equal(await redis.raw.get('paneward:{agents}:seq'), '4');
     assert.equal(await redis.raw.zscore('paneward:{agents}:removed', 'b'), '4');
+    const events = await redis.raw.xrange('paneward:{agents}:events', '-', '+');
+    assert.deepEqual(
+      events.map(([id, f]) => [id, f[1], f[3], f.includes('from') ? f[f.indexOf('from') + 1] : null]),
+      [['1-0', 'a', 'a', ''], ['2-0', 'a', 'b', ''], ['3-0', 'a', 'a', 'working'], ['4-0', 'r', 'b', null]],
+      'every change is an events entry at <seq>-0, in the script that took the seq',
+    );
   });
 
   test('writes go through the CAS script (EVAL/EVALSHA), never WATCH/MULTI', async (t) => {
