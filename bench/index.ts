@@ -1,10 +1,12 @@
-// npm run bench -- <tmux|cycle|ab|soak|events|board> [options]: speed checks, each against a baseline in the same run.
+// npm run bench -- <tmux|cycle|ab|soak|events|hooks|webhooks|board> [options]: speed checks against a baseline in the same run.
 import { runAbBench } from './ab.ts';
 import { runBoardBench } from './board.ts';
 import { runCycleBench } from './cycle.ts';
 import { runEventsBench } from './events.ts';
+import { runHooksBench } from './hooks.ts';
 import { runSoakBench } from './soak.ts';
 import { runTmuxBench } from './tmux.ts';
+import { runWebhooksBench } from './webhooks.ts';
 
 const [which, ...rest] = process.argv.slice(2);
 const benches: Record<string, (argv: string[]) => Promise<void>> = {
@@ -13,6 +15,8 @@ const benches: Record<string, (argv: string[]) => Promise<void>> = {
   ab: runAbBench,
   soak: runSoakBench,
   events: runEventsBench,
+  hooks: runHooksBench,
+  webhooks: runWebhooksBench,
   board: runBoardBench,
 };
 const bench = which ? benches[which] : undefined;
@@ -20,7 +24,8 @@ if (!bench) {
   process.stderr.write(
     'usage: npm run bench -- tmux --panes N [--json] | cycle --agents N --store memory|redis [--json] | ' +
       'ab --base DIR [--agents N] [--json] | soak [--agents N] [--minutes M] [--json] | ' +
-      'events --agents N --clients C [--cycles K] [--json] | board --agents N [--loads K] [--json]\n',
+      'events --agents N --clients C [--cycles K] [--json] | hooks [--agents N] [--rate R] [--seconds S] [--json] | ' +
+      'webhooks [--deliveries N] [--rate R] [--json] | board --agents N [--loads K] [--json]\n',
   );
   process.exit(2);
 }

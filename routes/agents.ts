@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AgentNotFound, BadCursor, NoExplanation } from '../src/errors.ts';
 import { etagMatches } from '../src/etag.ts';
-import { DetectionTraceSchema } from '../src/detect/index.ts';
+import { FusedTraceSchema } from '../src/detect/fusion.ts';
 import { InvalidCursorError } from '../src/store/index.ts';
 import {
   AgentIdSchema,
@@ -150,7 +150,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
         summary: 'Why the agent is in its state: every rule tried, which matched, which won',
         params: IdParamsSchema,
         querystring: NoQuerySchema,
-        response: { 200: z.object({ id: z.string(), trace: DetectionTraceSchema }), 400: ErrorSchema, 404: ErrorSchema },
+        response: { 200: z.object({ id: z.string(), trace: FusedTraceSchema }), 400: ErrorSchema, 404: ErrorSchema },
       },
     },
     async (req) => {

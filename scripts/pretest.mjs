@@ -1,6 +1,6 @@
 // Runs before `npm test`: checks the system tools the suite drives for real, and installs the real agent CLIs
 // (tools/agent-clis, kept out of the main install) the first time.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const missing = ['tmux', 'redis-server', 'promtool', 'prometheus', 'docker-compose'].filter(
@@ -24,4 +24,13 @@ if (!existsSync('tools/agent-clis/node_modules/.bin/claude')) {
   process.stdout.write('installing the real agent CLIs for the live tests (tools/agent-clis)…\n');
   const npm = spawnSync('npm', ['ci', '--prefix', 'tools/agent-clis', '--no-audit', '--no-fund'], { stdio: 'inherit' });
   if (npm.status !== 0) process.exit(npm.status ?? 1);
+}
+
+// The CLI tests run the compiled `paneward` (bin/paneward.js → dist/), as agents do: build it when it is stale.
+const cliSources = readdirSync('src/cli', { recursive: true }).filter((f) => String(f).endsWith('.ts')).map((f) => `src/cli/${f}`);
+const built = existsSync('dist/src/cli/main.js') ? statSync('dist/src/cli/main.js').mtimeMs : 0;
+if (cliSources.some((f) => statSync(f).mtimeMs > built)) {
+  process.stdout.write('building dist/ for the paneward command (npm run build)…\n');
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
 }

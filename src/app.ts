@@ -5,8 +5,10 @@ import agentRoutes from '../routes/agents.ts';
 import boardRoutes from '../routes/board.ts';
 import eventRoutes from '../routes/events.ts';
 import healthRoutes from '../routes/health.ts';
+import hookRoutes from '../routes/hooks.ts';
 import monitorRoutes from '../routes/monitor.ts';
 import summaryRoutes from '../routes/summary.ts';
+import webhookRoutes from '../routes/webhooks.ts';
 import type { Config } from './config.ts';
 import corsPlugin from './plugins/cors.ts';
 import type { Detector } from './detect/index.ts';
@@ -15,11 +17,14 @@ import detectorPlugin from './plugins/detector.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
 import eventsPlugin from './plugins/events.ts';
+import hooksPlugin from './plugins/hooks.ts';
 import metricsPlugin from './plugins/metrics.ts';
+import notifyPlugin from './plugins/notify.ts';
 import pollerPlugin from './plugins/poller.ts';
 import securityPlugin from './plugins/security.ts';
 import storePlugin, { type AppStore } from './plugins/store.ts';
 import tmuxPlugin from './plugins/tmux.ts';
+import type { ChangeSource } from './notify/source.ts';
 import type { TmuxServer } from './tmux/types.ts';
 
 declare module 'fastify' {
@@ -36,6 +41,8 @@ export interface AppDeps {
   /** Start the poll loop when the app is ready (default true). */
   startLoop?: boolean;
   logger?: boolean;
+  /** What webhooks follow instead of the app's change stream. */
+  changeSource?: ChangeSource;
   /** Whether stdout is a terminal (LOG_FORMAT=auto logs pretty there); src/server.ts says. */
   stdoutIsTTY?: boolean;
 }
@@ -62,12 +69,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(eventsPlugin, { config });
   await app.register(detectorPlugin, { config, detector: deps.detector });
   await app.register(pollerPlugin, { config, startLoop: deps.startLoop });
+  await app.register(notifyPlugin, { config, source: deps.changeSource });
+  await app.register(hooksPlugin, { config });
 
   await app.register(healthRoutes);
   await app.register(agentRoutes);
   await app.register(summaryRoutes);
   await app.register(monitorRoutes);
+  await app.register(webhookRoutes);
   await app.register(eventRoutes);
+  await app.register(hookRoutes);
   await app.register(boardRoutes);
   return app;
 }

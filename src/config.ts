@@ -9,7 +9,7 @@ const intFrom = (min: number, max: number) => {
   return z.coerce.number(allowed).int(allowed).min(min, allowed).max(max, allowed);
 };
 /** Variables whose value an error message must not repeat: it may be, or hold, a secret. */
-const SECRET = new Set(['API_TOKEN', 'REDIS_URL', 'REDIS_PASSWORD']);
+const SECRET = new Set(['API_TOKEN', 'HOOK_TOKEN', 'REDIS_URL', 'REDIS_PASSWORD']);
 const boolFrom = z.stringbool();
 const hostPorts = z.string().transform((text, ctx) => {
   try {
@@ -51,10 +51,28 @@ export const ConfigSchema = z
       .default(() => hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'paneward')
       .describe('Name of this monitor; part of every agent id (default: the hostname)'),
     API_TOKEN: z.string().min(16, 'at least 16 characters').optional().describe('Bearer token required on /v1/* when set'),
+    HOOK_TOKEN: z
+      .string()
+      .min(16, 'at least 16 characters')
+      .optional()
+      .describe('Bearer token required on /v1/hooks/* when set (given to agents instead of API_TOKEN; unset: /v1/hooks/* takes API_TOKEN when that is set)'),
+    HOOK_CONFIRM_MS: intFrom(0, 600_000)
+      .default(3000)
+      .describe('How long the screen must contradict a hook-reported state (with a rule, not a fallback) before the screen wins'),
+    HOOK_FRESH_MS: intFrom(1000, 86_400_000)
+      .default(1_800_000)
+      .describe('A hook-reported state older than this no longer outranks the screen'),
+    HOOK_PENDING_MS: intFrom(0, 60_000)
+      .default(5000)
+      .describe('A hook from a pane not listed yet is kept this long and applied if the pane appears'),
     METRICS_AUTH: boolFrom.default(false).describe('Also require API_TOKEN on /metrics'),
     PROFILES_DIR: z.string().optional().describe('Directory of detection profiles that add to or override the built-in ones'),
     STUCK_AFTER_MS: intFrom(1000, 86_400_000).default(120_000).describe('A working agent whose screen is still this long is stuck'),
     IDLE_AFTER_MS: intFrom(100, 86_400_000).default(5000).describe('A program silent this long is idle'),
+    WEBHOOKS_FILE: z.string().optional().describe('JSON or YAML file of webhooks to notify of state changes (reloaded when it changes)'),
+    WEBHOOKS_MAX_PENDING: intFrom(1, 1_000_000)
+      .default(10_000)
+      .describe('Most webhook deliveries pending per queue; past it new ones are dropped and counted'),
     CORS_ORIGINS: z
       .string()
       .optional()
@@ -96,10 +114,16 @@ export interface Config {
   monitorId: string;
   apiToken: string | undefined;
   metricsAuth: boolean;
+  hookToken: string | undefined;
+  hookConfirmMs: number;
+  hookFreshMs: number;
+  hookPendingMs: number;
   profilesDir: string | undefined;
   stuckAfterMs: number;
   idleAfterMs: number;
   logLevel: Env['LOG_LEVEL'];
+  webhooksFile: string | undefined;
+  webhooksMaxPending: number;
   corsOrigins: string[];
   eventsHeartbeatMs: number;
   eventsClientBufferBytes: number;
@@ -144,10 +168,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     monitorId: e.MONITOR_ID,
     apiToken: e.API_TOKEN,
     metricsAuth: e.METRICS_AUTH,
+    hookToken: e.HOOK_TOKEN,
+    hookConfirmMs: e.HOOK_CONFIRM_MS,
+    hookFreshMs: e.HOOK_FRESH_MS,
+    hookPendingMs: e.HOOK_PENDING_MS,
     profilesDir: e.PROFILES_DIR,
     stuckAfterMs: e.STUCK_AFTER_MS,
     idleAfterMs: e.IDLE_AFTER_MS,
     logLevel: e.LOG_LEVEL,
+    webhooksFile: e.WEBHOOKS_FILE,
+    webhooksMaxPending: e.WEBHOOKS_MAX_PENDING,
     corsOrigins: parseOrigins(e.CORS_ORIGINS),
     eventsHeartbeatMs: e.EVENTS_HEARTBEAT_MS,
     eventsClientBufferBytes: e.EVENTS_CLIENT_BUFFER_BYTES,

@@ -16,6 +16,11 @@ export const Unauthorized = createError(
   'missing or wrong bearer token: send Authorization: Bearer <API_TOKEN>',
   401,
 );
+export const HookUnauthorized = createError(
+  'PANEWARD_ERR_UNAUTHORIZED',
+  'missing or wrong bearer token: /v1/hooks/* takes Authorization: Bearer <HOOK_TOKEN> (paneward hook sends $PANEWARD_HOOK_TOKEN)',
+  401,
+);
 export const ForeignHost = createError<[string]>(
   'PANEWARD_ERR_FOREIGN_HOST',
   "Host header '%s' is not a loopback name; paneward on loopback only answers localhost, 127.0.0.1 or [::1] (DNS rebinding protection)",

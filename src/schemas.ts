@@ -39,6 +39,10 @@ export const StateDetailSchema = z
     evidence: z.string().describe('The screen line or signal that matched, secrets redacted'),
     confidence: z.number().min(0).max(1).describe('How sure the rule is, 0..1'),
     resetsAt: z.string().optional().describe('When a rate limit lifts (ISO 8601), if the screen says'),
+    source: z
+      .enum(['hook', 'screen'])
+      .optional()
+      .describe("Who said it: 'hook' (the agent's own hook event, POST /v1/hooks) or 'screen' (detection rules on the captured screen)"),
   })
   .meta({ id: 'StateDetail', description: 'Why the agent is in its state' });
 

@@ -3,6 +3,7 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
 import { describeRedisTarget, toRedisTarget } from './store/index.ts';
 import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.ts';
+import { loadWebhooksFile } from './notify/load.ts';
 
 function configOrExit(): Config {
   try {
@@ -12,6 +13,7 @@ function configOrExit(): Config {
         `refusing to listen on non-loopback HOST=${config.host} without API_TOKEN: set API_TOKEN (16+ characters) or HOST=127.0.0.1`,
       );
     }
+    if (config.webhooksFile) loadWebhooksFile(config.webhooksFile);
     return config;
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -24,7 +24,11 @@ export interface StateDetail {
   evidence: string;
   confidence: number; // 0..1
   resetsAt?: string; // ISO time a rate limit lifts, when the screen says
+  source?: DetailSource; // who said it: the agent's own hook, or the screen (absent: the screen, before fusion)
 }
+
+/** Where a state came from: an agent's hook event, or reading its screen. */
+export type DetailSource = 'hook' | 'screen';
 
 /** What one poll cycle saw of one pane, after classification: the input of a store write. */
 export interface AgentObservation {

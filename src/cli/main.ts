@@ -9,6 +9,8 @@ const COMMANDS: Record<string, Loader> = {
   status: async () => (await import('./commands/status.ts')).default,
   watch: async () => (await import('./commands/watch.ts')).default,
   explain: async () => (await import('./commands/explain.ts')).default,
+  hook: async () => (await import('./commands/hook.ts')).default,
+  hooks: async () => (await import('./commands/hooks.ts')).default,
 };
 
 async function usage(): Promise<string> {

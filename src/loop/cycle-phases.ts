@@ -162,7 +162,10 @@ export class CyclePhases {
   }
 
   /** Writes `pending` (observed at `now`) and remembers it as written; resolves with how many changed the store. */
-  async writePending(pending: PendingWrite[], now: number): Promise<number> {
+  async writePending(all: PendingWrite[], now: number): Promise<number> {
+    // One whose classification is no longer the pane's was overtaken by Poller.publishNow(): writing it would put
+    // the old state back until the next cycle.
+    const pending = all.filter((p) => p.written.classification === p.t.classification);
     if (pending.length === 0) return 0;
     const result = await this.opts.store.write(pending.map((p) => p.observation));
     for (const { t, written } of pending) {

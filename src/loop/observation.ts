@@ -129,7 +129,8 @@ function samePaneFacts(a: PaneInfo, b: PaneInfo): boolean {
 }
 
 function contentHash(screenHash: string, pane: PaneInfo, c: Classification): string {
-  const meta = [pane.sessionName, pane.windowIndex, pane.paneIndex, pane.windowName, pane.currentCommand, pane.panePid, c.kind];
+  // The detail's source too: the agent's own word replacing the screen's (same state) is news worth a version.
+  const meta = [pane.sessionName, pane.windowIndex, pane.paneIndex, pane.windowName, pane.currentCommand, pane.panePid, c.kind, c.detail.source ?? ''];
   return createHash('sha1').update(screenHash).update(JSON.stringify(meta)).digest('base64url');
 }
 

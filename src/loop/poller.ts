@@ -5,10 +5,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AgentRecord, AgentState } from '../agents/model.ts';
 import type { Classification, Classifier } from '../detect/types.ts';
 import type { AgentStore } from '../store/types.ts';
-import type { TmuxServer } from '../tmux/types.ts';
+import type { PaneInfo, TmuxServer } from '../tmux/types.ts';
 import type { CaptureCache } from './capture-cache.ts';
 import { CyclePhases } from './cycle-phases.ts';
 import { CycleRun, type CycleStats, type PhaseName } from './cycle-run.ts';
+import { decideWrite } from './observation.ts';
 
 export type { CycleStats } from './cycle-run.ts';
 
@@ -84,6 +85,26 @@ export class Poller {
     const out: Array<{ id: string; classification: Classification }> = [];
     for (const [id, t] of this.phases.tracked) if (t.classification) out.push({ id, classification: t.classification });
     return out;
+  }
+
+  /** Every tracked pane with its agent id, for finding the agent a hook names. */
+  *trackedPanes(): Generator<{ id: string; pane: PaneInfo }> {
+    for (const [id, t] of this.phases.tracked) yield { id, pane: t.pane };
+  }
+
+  /**
+   * Writes a classification of one tracked pane made outside the cycle (a hook signal fused with its last
+   * screen) at once, without asking tmux anything; cycle writes made before it are dropped as stale (see
+   * CyclePhases.writePending). Resolves with whether the store's record changed.
+   */
+  async publishNow(id: string, classification: Classification): Promise<boolean> {
+    const t = this.phases.tracked.get(id);
+    if (!t) return false;
+    const now = Date.now();
+    t.classification = classification;
+    const due = decideWrite(t, classification, id, { monitor: this.opts.monitor, refreshEveryMs: this.opts.refreshEveryMs, now });
+    if (due?.write !== 'change') return false;
+    return (await this.phases.writePending([due.pending], now)) > 0;
   }
 
   private schedule(): void {

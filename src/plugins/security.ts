@@ -1,9 +1,10 @@
-// Request gatekeeping: bearer token on /v1/* (and /metrics if asked), and, while bound to loopback, refusal
+// Request gatekeeping: bearer token on /v1/* (and /metrics if asked; HOOK_TOKEN on /v1/hooks/* when set, so that
+// agents never hold the token that reads every screen), and, while bound to loopback, refusal
 // of Host headers that are not loopback names, so a web page cannot reach us through DNS rebinding.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { isLoopbackHost, type Config } from '../config.ts';
-import { ForeignHost, Unauthorized } from '../errors.ts';
+import { ForeignHost, HookUnauthorized, Unauthorized } from '../errors.ts';
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -12,6 +13,12 @@ function digest(s: string): Buffer {
 /** Constant-time comparison that also hides the token's length. */
 function tokenMatches(given: string, expected: Buffer): boolean {
   return timingSafeEqual(digest(given), expected);
+}
+
+/** The scheme, spaces, the token, nothing after it (RFC 6750 tokens hold no spaces). */
+function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+  const token = /^bearer +(\S+)$/i.exec(header ?? '')?.[1];
+  return token !== undefined && tokenMatches(token, expected);
 }
 
 function hostName(header: string): string {
@@ -32,19 +39,23 @@ function streamToken(route: string, authorization: string | undefined, query: un
 export default fp<{ config: Config }>(
   async (app, { config }) => {
     const expected = config.apiToken ? digest(config.apiToken) : null;
+    const hookExpected = config.hookToken ? digest(config.hookToken) : null;
     const checkHost = isLoopbackHost(config.host);
     app.addHook('onRequest', async (req) => {
       if (checkHost) {
         const host = req.headers.host ?? '';
         if (!isLoopbackHost(hostName(host))) throw new ForeignHost(host.slice(0, 100));
       }
-      if (!expected) return;
       // The matched route, not the raw URL: the router decodes %-escapes, so /%761/agents reaches /v1/agents.
       const route = req.routeOptions.url;
       if (route === undefined) return; // no route: a 404 reveals nothing
+      if (route.startsWith('/v1/hooks/') && hookExpected) {
+        if (!bearerMatches(req.headers.authorization, hookExpected)) throw new HookUnauthorized();
+        return;
+      }
+      if (!expected) return;
       const guarded = route.startsWith('/v1/') || (config.metricsAuth && route === '/metrics');
       if (!guarded) return;
-      // The scheme, spaces, the token, nothing after it (RFC 6750 tokens hold no spaces).
       const token = /^bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? streamToken(route, req.headers.authorization, req.query);
       if (!token || !tokenMatches(token, expected)) throw new Unauthorized();
     });

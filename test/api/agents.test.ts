@@ -1,7 +1,8 @@
 // GET /v1/agents and the per-agent routes, on a fake tmux server driven one poll cycle at a time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDetector, DetectionTraceSchema } from '../../src/detect/index.ts';
+import { FusedTraceSchema } from '../../src/detect/fusion.ts';
+import { createDetector } from '../../src/detect/index.ts';
 import { pastSecond } from '../helpers/fake-tmux.ts';
 import { buildTestApp, cycle, getJson, MONITOR } from './helper.ts';
 
@@ -344,5 +345,6 @@ test('/explain answers the detector\'s trace for an agent, in the documented sha
   assert.equal(body.id, id('%1'));
   assert.equal(body.trace.id, id('%1'));
   assert.equal(body.trace.published.kind, 'shell');
-  assert.deepEqual(DetectionTraceSchema.parse(body.trace), body.trace, 'every field of the trace is in the schema');
+  assert.deepEqual(FusedTraceSchema.parse(body.trace), body.trace, 'every field of the trace is in the schema');
+  assert.equal(body.trace.fusion.winner, 'screen', 'the fusion side is there too');
 });

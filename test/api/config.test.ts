@@ -185,3 +185,17 @@ test('the server refuses PORT=abc with one stderr line naming PORT', { timeout: 
   assert.equal(stderr.trim().split('\n').length, 1, stderr);
   assert.match(stderr, /PORT/);
 });
+
+test('the server refuses a bad WEBHOOKS_FILE with one stderr line naming the entry', { timeout: 30_000 }, async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(`${tmpdir()}/paneward-hooks-`);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(`${dir}/hooks.yaml`, 'hooks:\n  - name: team\n    url: https://hooks.slack.com/services/T0/B0/secret\n    format: slack\n    states: [waiting, sleeping]\n');
+  const { code, timedOut, stderr } = await runServer({ WEBHOOKS_FILE: `${dir}/hooks.yaml` });
+  assert.equal(timedOut, false, `the server was still running after 20 s; stderr: ${stderr}`);
+  assert.equal(code, 2);
+  assert.equal(stderr.trim().split('\n').length, 1, stderr);
+  assert.match(stderr, /^paneward: WEBHOOKS_FILE hooks\[0\]\.states\[1\] \(hook "team"\): /);
+  assert.doesNotMatch(stderr, /secret/);
+});

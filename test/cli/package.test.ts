@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { configWith } from '../../src/config.ts';
 import { startPrivateTmux, type PrivateTmux } from '../helpers/tmux.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,7 +28,11 @@ before(async () => {
   await tmux.newSession('packed', 'sleep 600');
   app = await buildApp(configWith({ sockets: [tmux.socket], monitorId: 'pack-test', pollIntervalMs: 3_600_000 }), { logger: false });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
-  await app.inject({ method: 'POST', url: '/v1/monitor/cycle' });
+  await waitFor('the server to list the pane', async () => {
+    await app.inject({ method: 'POST', url: '/v1/monitor/cycle' });
+    const { agents } = (await app.inject({ url: '/v1/agents' })).json() as { agents: unknown[] };
+    return agents.length === 1;
+  });
 });
 
 after(async () => {
@@ -38,7 +43,9 @@ after(async () => {
 
 test('the packed tarball installs into an empty folder and `npx paneward status` lists a running server\'s agents', { timeout: 600_000 }, async () => {
   const npmEnv = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
-  await run('npm', ['pack', '--pack-destination', work], { cwd: ROOT, env: npmEnv, maxBuffer: 16 << 20 });
+  // dist/ is built by `prepare` on install and by the test script when stale; packing without scripts keeps this
+  // test from rebuilding dist/ under the other CLI tests that run it meanwhile.
+  await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: ROOT, env: npmEnv, maxBuffer: 16 << 20 });
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   assert.ok(tarball, 'npm pack wrote a tarball');
 

@@ -1,0 +1,159 @@
+// npm run bench -- hooks [--agents N] [--rate R] [--seconds S] [--json]
+// A private tmux server with N panes (see cycle.ts), the real app with its loop running and listening on loopback.
+// First S seconds without hooks (the baseline), then S seconds with R hooks/s posted by another process over
+// HTTP, spread over the panes. Meanwhile probes post a hook to one pane and poll GET /v1/agents/{id} until the
+// state shows: POST → visible latency. Reports the cycle p50 with and without the load, skipped cycles, the rate
+// achieved and the probe percentiles.
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.ts';
+import { configWith } from '../src/config.ts';
+import { buildFleet, killFleet } from './cycle.ts';
+import { percentile } from './lib/stats.ts';
+import { startPrivateTmux } from '../test/helpers/tmux.ts';
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+interface Window {
+  cycles: number[];
+  skipped: number;
+}
+
+/** Watches the loop for `seconds`: every cycle's duration, and the ticks it skipped. */
+async function watchCycles(app: FastifyInstance, seconds: number, during: Promise<unknown> = Promise.resolve()): Promise<Window> {
+  const cycles: number[] = [];
+  const skippedBefore = app.poller.cyclesSkipped;
+  let seen = app.poller.cyclesRun;
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    await sleep(20);
+    if (app.poller.cyclesRun !== seen) {
+      seen = app.poller.cyclesRun;
+      if (app.poller.lastCycle) cycles.push(app.poller.lastCycle.durationMs);
+    }
+  }
+  await during;
+  return { cycles, skipped: app.poller.cyclesSkipped - skippedBefore };
+}
+
+/** Posts one hook to `pane` and polls GET /v1/agents/{id} until its state shows; resolves with the ms it took. */
+async function probe(base: string, tmuxVar: string, pane: string, id: string, state: string): Promise<number> {
+  const started = performance.now();
+  const res = await fetch(`${base}/v1/hooks/generic`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-tmux-pane': pane, 'x-tmux': tmuxVar },
+    body: JSON.stringify({ state, message: 'probe' }),
+  });
+  if (res.status !== 202) throw new Error(`probe hook: ${res.status} ${await res.text()}`);
+  for (;;) {
+    const agent = (await (await fetch(`${base}/v1/agents/${id}`)).json()) as { state: string };
+    if (agent.state === state) return performance.now() - started;
+    if (performance.now() - started > 5000) throw new Error(`probe: ${id} never showed ${state}`);
+  }
+}
+
+async function probes(base: string, tmuxVar: string, targets: Array<{ pane: string; id: string }>, seconds: number): Promise<number[]> {
+  const out: number[] = [];
+  const end = Date.now() + seconds * 1000;
+  for (let i = 0; Date.now() < end; i++) {
+    const t = targets[i % targets.length]!;
+    out.push(await probe(base, tmuxVar, t.pane, t.id, i % 2 === 0 ? 'waiting' : 'working'));
+    await sleep(50);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function runLoad(base: string, tmuxVar: string, rate: number, seconds: number, panes: string[]): Promise<Record<string, number>> {
+  return new Promise((done, fail) => {
+    const script = resolve(import.meta.dirname, 'lib/hook-load.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', script, base, tmuxVar, String(rate), String(seconds), panes.join(',')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => (code === 0 ? done(JSON.parse(out.trim().split('\n').at(-1)!)) : fail(new Error(`hook load exited ${code}`))));
+  });
+}
+
+const summary = (w: Window) => {
+  const sorted = [...w.cycles].sort((a, b) => a - b);
+  return { cycles: sorted.length, p50_ms: round1(percentile(sorted, 50)), p99_ms: round1(percentile(sorted, 99)), skipped: w.skipped };
+};
+
+export async function runHooksBench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      agents: { type: 'string', default: '1000' },
+      rate: { type: 'string', default: '2000' },
+      seconds: { type: 'string', default: '30' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const agents = Number(values.agents);
+  const rate = Number(values.rate);
+  const seconds = Number(values.seconds);
+  for (const [name, v] of [['agents', agents], ['rate', rate], ['seconds', seconds]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+  }
+  const log = (msg: string) => process.stderr.write(`${msg}\n`);
+  const tmux = await startPrivateTmux();
+  let app: FastifyInstance | null = null;
+  try {
+    log(`building ${agents} panes…`);
+    await buildFleet(tmux, agents);
+    const serverPid = (await tmux.tmux('display-message', '-p', '#{pid}')).trim();
+    const tmuxVar = `${tmux.socket},${serverPid},0`;
+    const panes = (await tmux.tmux('list-panes', '-s', '-t', 'bench', '-F', '#{pane_id}')).trim().split('\n');
+    app = await buildApp(configWith({ sockets: [tmux.socket], monitorId: 'bench', logLevel: 'silent' }), { logger: false });
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    log('warming up (10 s)…');
+    await sleep(10_000);
+
+    // Probes use panes of their own, so that the load never writes the state a probe waits for.
+    const probePanes = panes.slice(0, 10);
+    const loadPanes = panes.slice(10);
+    const byPane = new Map([...app.poller.trackedPanes()].map(({ id, pane }) => [pane.paneId, id]));
+    const targets = probePanes.map((pane) => ({ pane, id: byPane.get(pane)! }));
+
+    log(`baseline: ${seconds} s of cycles without hooks, probes only…`);
+    const baselineProbes = probes(base, tmuxVar, targets, seconds);
+    const baseline = await watchCycles(app, seconds, baselineProbes);
+    log(`load: ${seconds} s at ${rate} hooks/s over ${loadPanes.length} panes…`);
+    const load = runLoad(base, tmuxVar, rate, seconds, loadPanes);
+    const loadProbes = probes(base, tmuxVar, targets, seconds);
+    const loaded = await watchCycles(app, seconds, Promise.all([load, loadProbes]));
+    const achieved = await load;
+    const latencies = await loadProbes;
+    const idle = await baselineProbes;
+
+    const base50 = summary(baseline).p50_ms;
+    const load50 = summary(loaded).p50_ms;
+    const result = {
+      bench: 'hooks',
+      agents,
+      rate,
+      seconds,
+      post_to_get: { p50_ms: round2(percentile(latencies, 50)), p99_ms: round2(percentile(latencies, 99)), probes: latencies.length },
+      post_to_get_without_load: { p50_ms: round2(percentile(idle, 50)), p99_ms: round2(percentile(idle, 99)), probes: idle.length },
+      post_to_sse: null,
+      load: achieved,
+      cycle_without_hooks: summary(baseline),
+      cycle_with_hooks: summary(loaded),
+      cycle_p50_ratio: Number((load50 / Math.max(base50, 0.001)).toFixed(3)),
+    };
+    if (!values.json) {
+      log(`POST → GET p50 ${result.post_to_get.p50_ms} ms, p99 ${result.post_to_get.p99_ms} ms under ${achieved.per_second} hooks/s`);
+      log(`cycle p50 ${base50} → ${load50} ms (×${result.cycle_p50_ratio}), skipped ${summary(loaded).skipped}`);
+    }
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await app?.close();
+    await killFleet(tmux);
+  }
+}

@@ -1,0 +1,102 @@
+// The settings each agent needs to send its hooks to paneward, and merging them into a user's own settings
+// without touching anything else (their other hooks included). Pure functions: the command does the files.
+
+export const AGENTS = ['claude-code', 'codex', 'gemini-cli'] as const;
+export type AgentName = (typeof AGENTS)[number];
+
+type HookEntry = Record<string, unknown>;
+interface MatcherGroup {
+  matcher?: string;
+  hooks: HookEntry[];
+}
+export type HooksTable = Record<string, MatcherGroup[]>;
+
+/** Claude Code events paneward maps to a state (see src/hooks/README.md). */
+export const CLAUDE_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PermissionRequest', 'Notification', 'Elicitation', 'Stop', 'StopFailure', 'SessionEnd'];
+export const CODEX_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'PostToolUse', 'Stop'];
+export const GEMINI_EVENTS = ['SessionStart', 'BeforeAgent', 'BeforeTool', 'AfterTool', 'Notification', 'AfterAgent', 'SessionEnd'];
+
+/** Claude Code posts the hook input itself (an http hook): no process per event. */
+export function claudeHooks(url: string): HooksTable {
+  const hook = {
+    type: 'http',
+    url: `${url}/v1/hooks/claude-code`,
+    timeout: 1,
+    headers: { 'X-Tmux-Pane': '$TMUX_PANE', 'X-Tmux': '$TMUX', Authorization: 'Bearer $PANEWARD_HOOK_TOKEN' },
+    allowedEnvVars: ['TMUX_PANE', 'TMUX', 'PANEWARD_HOOK_TOKEN'],
+  };
+  return Object.fromEntries(CLAUDE_EVENTS.map((e) => [e, [{ hooks: [hook] }]]));
+}
+
+/** Codex and Gemini CLI run a command per event; `paneward hook` takes it to PANEWARD_URL. */
+export function commandHooks(events: string[], command: string, matcher?: string): HooksTable {
+  const hook = { type: 'command', command };
+  return Object.fromEntries(events.map((e) => [e, [{ ...(matcher ? { matcher } : {}), hooks: [hook] }]]));
+}
+
+/** A hook entry paneward installed: its url or command is paneward's for this source. */
+function isOurs(hook: HookEntry, source: string): boolean {
+  if (typeof hook.url === 'string') return hook.url.endsWith(`/v1/hooks/${source}`);
+  return typeof hook.command === 'string' && hook.command.includes('paneward') && hook.command.includes(`hook ${source}`);
+}
+
+/**
+ * `settings` with paneward's groups added to `table` for each event that has none of paneward's hooks yet.
+ * Everything else is kept as it was; returns the events added (none: nothing to write).
+ */
+export function mergeHooks(settings: Record<string, unknown>, table: HooksTable, source: string): { settings: Record<string, unknown>; added: string[] } {
+  const existing = settings.hooks;
+  if (existing !== undefined && (typeof existing !== 'object' || existing === null || Array.isArray(existing))) {
+    throw new Error('its "hooks" is not an object; fix it by hand first');
+  }
+  const hooks: Record<string, unknown> = { ...((existing as Record<string, unknown> | undefined) ?? {}) };
+  const added: string[] = [];
+  for (const [event, groups] of Object.entries(table)) {
+    const current = hooks[event];
+    if (current !== undefined && !Array.isArray(current)) throw new Error(`its hooks.${event} is not a list; fix it by hand first`);
+    const list = (current ?? []) as MatcherGroup[];
+    if (list.some((g) => Array.isArray(g?.hooks) && g.hooks.some((h) => isOurs(h, source)))) continue;
+    hooks[event] = [...list, ...groups];
+    added.push(event);
+  }
+  return { settings: added.length > 0 ? { ...settings, hooks } : settings, added };
+}
+
+/** TOML string array, e.g. ["paneward", "hook", "codex"]. */
+export function tomlArray(items: string[]): string {
+  return `[${items.map((s) => JSON.stringify(s)).join(', ')}]`;
+}
+
+/**
+ * Codex's config.toml with `notify` pointing at paneward and the hooks feature on, changed as little as possible:
+ * a notify that runs another program is left alone (Codex runs one) and reported.
+ */
+export function mergeCodexToml(toml: string, notify: string[]): { toml: string; changed: string[]; conflict: string | null } {
+  const changed: string[] = [];
+  let out = toml;
+  const firstTable = out.search(/^\s*\[/m);
+  const top = firstTable === -1 ? out : out.slice(0, firstTable);
+  const existing = /^\s*notify\s*=.*$/m.exec(top);
+  let conflict: string | null = null;
+  if (!existing) {
+    out = `notify = ${tomlArray(notify)}\n${out}`;
+    changed.push('notify');
+  } else if (!/paneward/.test(existing[0]) || !/"codex"/.test(existing[0])) {
+    conflict = `config.toml already has ${existing[0].trim()}; Codex runs one notify program: make it run ${notify.join(' ')} too`;
+  }
+  const features = /^\s*\[features\]\s*$/m.exec(out);
+  if (!features) {
+    out = `${out.replace(/\n*$/, '\n')}\n[features]\ncodex_hooks = true\n`;
+    changed.push('features.codex_hooks');
+  } else {
+    const after = out.slice(features.index + features[0].length);
+    const nextTable = after.search(/^\s*\[/m);
+    const section = nextTable === -1 ? after : after.slice(0, nextTable);
+    if (!/^\s*codex_hooks\s*=/m.test(section)) {
+      const at = features.index + features[0].length;
+      out = `${out.slice(0, at)}\ncodex_hooks = true${out.slice(at)}`;
+      changed.push('features.codex_hooks');
+    }
+  }
+  return { toml: out, changed, conflict };
+}
