@@ -6,9 +6,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import type { ChangeSource, NotifiedAgent, NotifyEvent } from '../../src/notify/source.ts';
+import { waitFor as sharedWaitFor } from '../helpers/wait.ts';
 
 export const SECRET = `whsec_${Buffer.from('paneward-test-signing-secret-32b').toString('base64')}`;
 
@@ -134,10 +134,6 @@ export function hooksFile(t: TestContext, content: unknown, name = 'webhooks.jso
   return path;
 }
 
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+/** The shared waitFor with a longer default: deliveries go through retries with backoff. */
+export const waitFor = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> =>
+  sharedWaitFor(what, check, timeoutMs);
