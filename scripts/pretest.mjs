@@ -13,6 +13,12 @@ if (missing.length > 0) {
   );
   process.exit(1);
 }
+// The board's tests drive Debian's chromium through playwright-core, which never downloads a browser.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  process.stderr.write(`paneward's board tests need chromium at ${chromium}: \`sudo apt-get install -y chromium\` (or set CHROMIUM_PATH).\n`);
+  process.exit(1);
+}
 
 if (!existsSync('tools/agent-clis/node_modules/.bin/claude')) {
   process.stdout.write('installing the real agent CLIs for the live tests (tools/agent-clis)…\n');

@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import agentRoutes from '../routes/agents.ts';
+import boardRoutes from '../routes/board.ts';
 import eventRoutes from '../routes/events.ts';
 import healthRoutes from '../routes/health.ts';
 import hookRoutes from '../routes/hooks.ts';
@@ -84,5 +85,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(webhookRoutes);
   await app.register(eventRoutes);
   await app.register(hookRoutes);
+  await app.register(boardRoutes);
   return app;
 }

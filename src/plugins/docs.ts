@@ -43,6 +43,7 @@ export default fp(
           { name: 'agents', description: 'Agents and their state' },
           { name: 'monitor', description: 'The poll loop, pools and caches' },
           { name: 'health', description: 'Liveness, readiness and metrics' },
+          { name: 'board', description: 'The web board (an HTML page)' },
         ],
         components: {
           securitySchemes: { [BEARER]: { type: 'http', scheme: 'bearer', description: 'API_TOKEN, when the server sets one' } },

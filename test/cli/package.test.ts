@@ -56,8 +56,12 @@ test('the packed tarball installs into an empty folder and `npx paneward status`
   const installed = join(project, 'node_modules', 'paneward');
   assert.ok(existsSync(join(installed, 'dist', 'src', 'cli', 'main.js')), 'the compiled command is in the package');
   assert.ok(!existsSync(join(installed, 'src')), 'the TypeScript sources are not');
+  assert.ok(existsSync(join(installed, 'dist', 'web', 'index.html')), "the board's page is (dist/routes/board.js serves dist/web)");
   assert.ok(!existsSync(join(project, 'node_modules', 'tsx')), 'no TypeScript loader is installed: the command runs compiled JavaScript');
 
+  // The loop ticks hourly here and agents expire after AGENT_TTL_SECONDS (60 s), which pack and install can
+  // outlast on a busy machine: observe the pane again right before asking.
+  await app.inject({ method: 'POST', url: '/v1/monitor/cycle' });
   const { stdout } = await run('npx', ['--no-install', 'paneward', 'status'], {
     cwd: project,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PANEWARD_URL: url },
