@@ -57,7 +57,8 @@ export function classifyScreen(
       trace: { kindReason: reason, profile: null, rules: [], matched: [], decision: dead.detail.evidence },
     };
   }
-  const c = classifyWith(profiles, kind, screen, view, hints.quietMs, { idleAfterMs: 5000, stuckAfterMs: Number.POSITIVE_INFINITY, now: Date.now() });
+  const quiet = hints.quietMs === undefined ? undefined : { quietMs: hints.quietMs, workQuietMs: hints.quietMs };
+  const c = classifyWith(profiles, kind, screen, view, quiet, { idleAfterMs: 5000, stuckAfterMs: Number.POSITIVE_INFINITY, now: Date.now() });
   return {
     kind,
     state: c.classification.state,

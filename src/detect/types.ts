@@ -72,5 +72,10 @@ export interface DetectionTrace {
     screenChangedAt: string; // raw change, as the loop reported it
     meaningfulChangeAt: string | null; // last change that survived normalisation (spinners, clocks, counters)
     quietMs: number | null;
+    /** Last change that was work (text appended, not a redraw in place); judged for activity-fallback kinds only. */
+    workAt?: string | null;
+    workQuietMs?: number | null;
+    /** How the last screen change was judged: "3 new lines scrolled in", "1 line(s) redrawn in place", … */
+    lastChange?: string | null;
   };
 }
