@@ -13,7 +13,10 @@ const AGENT_KIND_SET = new Set<AgentKind>(['claude-code', 'codex', 'gemini-cli',
 type Hints = { kind?: AgentKind; pane?: Partial<PaneInfo>; quietMs?: number };
 const HINTS = JSON.parse(readFileSync(new URL('./fixture-hints.json', import.meta.url), 'utf8')) as Record<string, Hints>;
 
-/** What the loop would know without reading the screen: agents by their process tree, the rest by command. */
+/**
+ * What the loop would know without reading the screen: profiled agents by their process tree, the rest by
+ * command. A generic `agent` has no process to name it: its kind must come from its screen (tmux shows `node`).
+ */
 function hintsFor(kind: AgentKind, file: string): Hints {
   const base: Hints = AGENT_KIND_SET.has(kind)
     ? { kind }
