@@ -50,7 +50,7 @@ export async function runAbBench(argv: string[]): Promise<void> {
     await buildFleet(tmux, agents);
     await sleep(1500);
     // Distinct monitor ids: each loop keeps its own agents, in one Redis.
-    const common = { sockets: [tmux.socket], strategy: 'pool', redisUrl: redis?.url, logLevel: 'silent' };
+    const common = { sockets: [tmux.socket], strategy: 'pool', redis: redis?.url, logLevel: 'silent' };
     apps.push(await appOf(base, { ...common, monitorId: 'base' }), await appOf(HERE, { ...common, monitorId: 'head' }));
     const samples: CycleSample[][] = [[], []];
     log(`alternating ${cycles} cycles each (${values.store} store): ${base} and ${HERE}…`);

@@ -105,7 +105,7 @@ async function measure(
   const config = configWith({
     sockets: [tmux.socket],
     strategy,
-    redisUrl: redis?.url,
+    redis: redis?.url,
     monitorId: 'bench',
     logLevel: 'silent',
     captureMaxAgeMs: captureCache ? defaults.captureMaxAgeMs : 0,

@@ -7,6 +7,7 @@ import { InvalidCursorError } from '../src/store/index.ts';
 import {
   AgentIdSchema,
   AgentKindSchema,
+  AgentPageSchema,
   AgentSchema,
   AgentStateSchema,
   ErrorSchema,
@@ -41,16 +42,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
         description: 'ETag follows the global change sequence (and, while answers are stale, local changes too): send If-None-Match to get 304 while nothing changed.',
         querystring: ListQuerySchema,
         response: {
-          200: z.object({
-            agents: z.array(AgentSchema),
-            nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last'),
-            seq: z.number().int().describe('Global change sequence the page was read at'),
-            removed: z.array(z.string()).optional().describe('With since: ids removed after it'),
-            full: z
-              .boolean()
-              .optional()
-              .describe('With since: true when the sequence was too old or unknown and this is every agent; drop ids not listed'),
-          }),
+          200: AgentPageSchema,
           304: z.null().describe('Not modified'),
           400: ErrorSchema,
           401: ErrorSchema,

@@ -1,6 +1,7 @@
 // Configuration: read once from the environment by one zod schema; defaults live here and nowhere else.
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { parseHostPorts, type RedisTarget } from './store/redis-connection.ts';
 import { defaultSocketPath } from './tmux/index.ts';
 
 const intFrom = (min: number, max: number) => {
@@ -8,8 +9,18 @@ const intFrom = (min: number, max: number) => {
   return z.coerce.number(allowed).int(allowed).min(min, allowed).max(max, allowed);
 };
 /** Variables whose value an error message must not repeat: it may be, or hold, a secret. */
-const SECRET = new Set(['API_TOKEN', 'REDIS_URL']);
+const SECRET = new Set(['API_TOKEN', 'REDIS_URL', 'REDIS_PASSWORD']);
 const boolFrom = z.stringbool();
+const hostPorts = z.string().transform((text, ctx) => {
+  try {
+    const list = parseHostPorts(text);
+    if (list.length > 0) return list;
+    ctx.addIssue({ code: 'custom', message: 'a comma-separated list of host:port' });
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${(err as Error).message}: a comma-separated list of host:port` });
+  }
+  return z.NEVER;
+});
 
 export const ConfigSchema = z
   .object({
@@ -29,6 +40,10 @@ export const ConfigSchema = z
     REDIS_URL: z
       .url({ protocol: /^rediss?$/, hostname: /./, error: 'a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379' })
       .optional().describe('Redis to store agents in (unset: embedded in-memory store)'),
+    REDIS_CLUSTER_NODES: hostPorts.optional().describe('Seed nodes of a Redis Cluster, host:port,… (instead of REDIS_URL)'),
+    REDIS_SENTINELS: hostPorts.optional().describe('Redis Sentinels, host:port,…, with REDIS_SENTINEL_NAME (instead of REDIS_URL)'),
+    REDIS_SENTINEL_NAME: z.string().min(1).optional().describe('Name of the master the Sentinels watch'),
+    REDIS_PASSWORD: z.string().min(1).optional().describe('Password of the Cluster nodes or of the master named by Sentinels'),
     AGENT_TTL_SECONDS: intFrom(5, 86_400).default(60).describe('Agents of a monitor that stopped writing expire from Redis after this'),
     MONITOR_ID: z
       .string()
@@ -42,7 +57,15 @@ export const ConfigSchema = z
     IDLE_AFTER_MS: intFrom(100, 86_400_000).default(5000).describe('A program silent this long is idle'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level'),
   })
-  .refine((c) => c.POOL_MIN <= c.POOL_MAX, { message: 'must not be larger than POOL_MAX', path: ['POOL_MIN'] });
+  .refine((c) => c.POOL_MIN <= c.POOL_MAX, { message: 'must not be larger than POOL_MAX', path: ['POOL_MIN'] })
+  .refine((c) => [c.REDIS_URL, c.REDIS_CLUSTER_NODES, c.REDIS_SENTINELS].filter(Boolean).length <= 1, {
+    message: 'set only one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS',
+    path: ['REDIS_CLUSTER_NODES'],
+  })
+  .refine((c) => !c.REDIS_SENTINELS || c.REDIS_SENTINEL_NAME, {
+    message: 'REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the name of the master they watch',
+    path: ['REDIS_SENTINEL_NAME'],
+  });
 
 type Env = z.output<typeof ConfigSchema>;
 
@@ -55,7 +78,8 @@ export interface Config {
   poolMax: number;
   pollIntervalMs: number;
   captureMaxAgeMs: number;
-  redisUrl: string | undefined;
+  /** Where agents are stored: a redis:// URL, a Cluster or Sentinels; undefined for the embedded store. */
+  redis: RedisTarget | string | undefined;
   agentTtlSeconds: number;
   monitorId: string;
   apiToken: string | undefined;
@@ -98,7 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolMax: e.POOL_MAX,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     captureMaxAgeMs: e.CAPTURE_MAX_AGE_MS,
-    redisUrl: e.REDIS_URL,
+    redis: redisTarget(e),
     agentTtlSeconds: e.AGENT_TTL_SECONDS,
     monitorId: e.MONITOR_ID,
     apiToken: e.API_TOKEN,
@@ -110,6 +134,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+function redisTarget(e: Env): RedisTarget | undefined {
+  const password = e.REDIS_PASSWORD;
+  if (e.REDIS_CLUSTER_NODES) return { type: 'cluster', nodes: e.REDIS_CLUSTER_NODES, password };
+  if (e.REDIS_SENTINELS) return { type: 'sentinel', sentinels: e.REDIS_SENTINELS, name: e.REDIS_SENTINEL_NAME!, password };
+  return e.REDIS_URL ? { type: 'standalone', url: e.REDIS_URL } : undefined;
+}
+
 /** Test and embedding convenience: a full config from defaults plus overrides, no environment. */
 export function configWith(overrides: Partial<Config> = {}): Config {
   return { ...loadConfig({ TMUX_SOCKETS: '/nonexistent/paneward-test.sock' }), ...overrides };
@@ -118,4 +149,20 @@ export function configWith(overrides: Partial<Config> = {}): Config {
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i;
 export function isLoopbackHost(host: string): boolean {
   return LOOPBACK.test(host);
+}
+
+export interface SettingHelp {
+  name: string;
+  /** The default as text; null when unset by default. */
+  default: string | null;
+  description: string;
+}
+
+/** Every setting of ConfigSchema with its default and description, for `paneward serve --help` and docs. */
+export function describeSettings(): SettingHelp[] {
+  return Object.entries(ConfigSchema.shape).map(([name, schema]) => {
+    const def = schema._zod.def as { type: string; defaultValue?: unknown };
+    const value = def.type === 'default' ? def.defaultValue : undefined;
+    return { name, default: value === undefined ? null : String(value), description: schema.description ?? '' };
+  });
 }

@@ -43,6 +43,19 @@ export const AgentSchema = z
   })
   .describe('An agent: one tmux pane and what it is doing');
 
+export const AgentPageSchema = z
+  .object({
+    agents: z.array(AgentSchema),
+    nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last'),
+    seq: z.number().int().describe('Global change sequence the page was read at'),
+    removed: z.array(z.string()).optional().describe('With since: ids removed after it'),
+    full: z
+      .boolean()
+      .optional()
+      .describe('With since: true when the sequence was too old or unknown and this is every agent; drop ids not listed'),
+  })
+  .describe('A page of agents, or with since the changes after it');
+
 export const ErrorSchema = z
   .object({
     statusCode: z.number().int(),

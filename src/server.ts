@@ -1,6 +1,7 @@
 // Entry point: read the environment, refuse unsafe setups, listen, and shut down gracefully on SIGTERM/SIGINT.
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
+import { describeRedisTarget, toRedisTarget } from './store/index.ts';
 import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.ts';
 
 function configOrExit(): Config {
@@ -50,7 +51,7 @@ for (const signal of STOP_SIGNALS) {
 try {
   const address = await app.listen({ host: config.host, port: config.port });
   app.log.info(
-    `paneward ${address} watching ${config.sockets.join(', ')} (${config.strategy}, ${config.redisUrl ? 'redis' : 'embedded store'}); API docs at ${address}/docs`,
+    `paneward ${address} watching ${config.sockets.join(', ')} (${config.strategy}, ${config.redis ? describeRedisTarget(toRedisTarget(config.redis)) : 'embedded store'}); API docs at ${address}/docs`,
   );
 } catch (err) {
   app.log.error({ err }, 'could not start');

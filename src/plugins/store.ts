@@ -18,7 +18,7 @@ export default fp<{ config: Config; store?: AppStore }>(
       given ??
       createStore({
         monitor: config.monitorId,
-        redisUrl: config.redisUrl,
+        redis: config.redis,
         ttlSeconds: config.agentTtlSeconds,
         observer: { onCache: (layer, hit) => app.metrics.cache(layer, hit) },
       });

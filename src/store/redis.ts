@@ -2,11 +2,12 @@
 // capped transition stream per agent, TTLs so a dead monitor's agents expire, and a read cache in front.
 // Key layout and the script logic are described in README.md; the scripts live in redis-scripts.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis, type ChainableCommander } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import type { AgentObservation, AgentRecord, AgentState, StateTransition } from '../agents/model.ts';
 import type { VersionedResult, VersionedWrite } from './memory.ts';
 import { compareIds, summarize } from './memory.ts';
 import { ReadCache } from './read-cache.ts';
+import { createRedisClient, toRedisTarget, type RedisClient, type RedisTarget } from './redis-connection.ts';
 import { EXPIRED_IDS_LUA, RAISE_SEQ_LUA, REMOVE_AGENT_LUA, WRITE_AGENTS_LUA, WRITE_REPLY } from './redis-scripts.ts';
 import {
   DEFAULT_HISTORY_LIMIT,
@@ -35,7 +36,8 @@ export const DEFAULT_KEY_PREFIX = 'paneward:{agents}:';
 
 export interface RedisStoreOptions {
   monitor: string;
-  url: string;
+  /** A redis:// URL, or a Cluster or Sentinel set-up. */
+  redis: RedisTarget | string;
   ttlSeconds?: number;
   historyLimit?: number;
   removedLogLimit?: number;
@@ -71,7 +73,7 @@ interface ScriptCommands {
 type Scripted<T> = T & ScriptCommands;
 
 export class RedisStore implements AgentStore {
-  readonly client: Scripted<Redis>;
+  readonly client: Scripted<RedisClient>;
   private readonly ttlMs: number;
   private readonly historyLimit: number;
   private readonly removedLogLimit: number;
@@ -91,16 +93,12 @@ export class RedisStore implements AgentStore {
     if (!/\{[^}]+\}/.test(this.prefix)) throw new Error(`keyPrefix needs a {hash tag}: ${this.prefix}`);
     this.cache = new ReadCache({ maxAgeMs: opts.readCacheMaxAgeMs ?? 1000, maxEntries: 1000, observer: opts.observer });
     const maxDelay = opts.reconnectMaxDelayMs ?? 2000;
-    const client = new Redis(opts.url, {
-      lazyConnect: true,
-      // Fail fast while disconnected instead of queueing: the resilient wrapper serves from memory meanwhile.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
+    const client = createRedisClient(toRedisTarget(opts.redis), {
+      connectTimeoutMs: 2000,
       // A Redis that holds the connection but stops answering costs the loop at most this once: the resilient
       // wrapper then serves from memory and only PINGs (see resilient.ts) until it answers again.
-      commandTimeout: 2000,
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
+      commandTimeoutMs: 2000,
+      retryDelayMs: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
       connectionName: `paneward:${opts.monitor}`,
     });
     // The key count varies with the batch, so it is the first argument of each call.
@@ -108,7 +106,7 @@ export class RedisStore implements AgentStore {
     client.defineCommand('panewardRemove', { numberOfKeys: 9, lua: REMOVE_AGENT_LUA });
     client.defineCommand('panewardExpired', { numberOfKeys: 1, lua: EXPIRED_IDS_LUA, readOnly: true });
     client.defineCommand('panewardRaiseSeq', { numberOfKeys: 1, lua: RAISE_SEQ_LUA });
-    this.client = client as Scripted<Redis>;
+    this.client = client as Scripted<RedisClient>;
     // An 'error' event without a listener would crash the process; record it as health instead.
     client.on('error', (err: Error) => this.markDown(err.message));
     client.on('close', () => this.markDown(this.closed ? 'closed' : (this.reason ?? 'connection closed')));

@@ -32,9 +32,52 @@ test('REDIS_URL must be redis:// or rediss:// with a host; neither it nor API_TO
     const err = configError({ REDIS_URL: url, TMUX_SOCKETS: NO_SOCKET });
     assert.equal(err.message, 'invalid REDIS_URL: a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379', url);
   }
-  assert.equal(loadConfig({ REDIS_URL: 'rediss://user:pw@cache.internal:6380/2', TMUX_SOCKETS: NO_SOCKET }).redisUrl, 'rediss://user:pw@cache.internal:6380/2');
+  assert.deepEqual(loadConfig({ REDIS_URL: 'rediss://user:pw@cache.internal:6380/2', TMUX_SOCKETS: NO_SOCKET }).redis, {
+    type: 'standalone',
+    url: 'rediss://user:pw@cache.internal:6380/2',
+  });
   const token = configError({ API_TOKEN: 'short-secret', TMUX_SOCKETS: NO_SOCKET });
   assert.equal(token.message, 'invalid API_TOKEN: at least 16 characters');
+});
+
+test('REDIS_CLUSTER_NODES alone selects a Cluster, REDIS_SENTINELS with REDIS_SENTINEL_NAME selects Sentinels', () => {
+  const cluster = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002', TMUX_SOCKETS: NO_SOCKET });
+  assert.deepEqual(cluster.redis, {
+    type: 'cluster',
+    nodes: [
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+      { host: '::1', port: 7002 },
+    ],
+    password: undefined,
+  });
+  const sentinel = loadConfig({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'mymaster', REDIS_PASSWORD: 'pw', TMUX_SOCKETS: NO_SOCKET });
+  assert.deepEqual(sentinel.redis, {
+    type: 'sentinel',
+    sentinels: [
+      { host: 's1', port: 26379 },
+      { host: 's2', port: 26379 },
+    ],
+    name: 'mymaster',
+    password: 'pw',
+  });
+});
+
+test('Redis set-ups that cannot work are refused with the variable named', () => {
+  assert.equal(
+    configError({ REDIS_CLUSTER_NODES: 'redis-a', TMUX_SOCKETS: NO_SOCKET }).message,
+    'invalid REDIS_CLUSTER_NODES="redis-a": "redis-a" is not host:port: a comma-separated list of host:port',
+  );
+  assert.equal(
+    configError({ REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: 'redis://b:2', TMUX_SOCKETS: NO_SOCKET }).message,
+    'invalid REDIS_CLUSTER_NODES="a:1": set only one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS',
+  );
+  assert.equal(
+    configError({ REDIS_SENTINELS: 's1:26379', TMUX_SOCKETS: NO_SOCKET }).message,
+    'invalid REDIS_SENTINEL_NAME="": REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the name of the master they watch',
+  );
+  const secret = configError({ REDIS_PASSWORD: 'hunter2', REDIS_CLUSTER_NODES: 'x', TMUX_SOCKETS: NO_SOCKET });
+  assert.doesNotMatch(secret.message, /hunter2/);
 });
 
 test('TMUX_SOCKETS with no path in it is refused rather than watching nothing', () => {
@@ -75,7 +118,7 @@ test('defaults: HOST 127.0.0.1, PORT 7700, strategy pool, poll every 1000 ms', (
   assert.equal(c.pollIntervalMs, 1000);
   assert.equal(c.apiToken, undefined);
   assert.equal(c.metricsAuth, false);
-  assert.equal(c.redisUrl, undefined);
+  assert.equal(c.redis, undefined);
   assert.ok(c.poolMin <= c.poolMax);
 });
 

@@ -20,7 +20,7 @@ before(async () => {
   await tmux.newSession('a', 'sleep 600');
   await tmux.newSession('b', 'sleep 600');
   app = await buildApp(
-    configWith({ sockets: [tmux.socket], redisUrl: redis.url, monitorId: 'redis-itest', pollIntervalMs: 3_600_000 }),
+    configWith({ sockets: [tmux.socket], redis: redis.url, monitorId: 'redis-itest', pollIntervalMs: 3_600_000 }),
     { logger: false }, // the loop runs (readiness needs it) but ticks hourly: the tests drive cycles themselves
   );
   await app.ready();

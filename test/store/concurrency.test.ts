@@ -29,8 +29,8 @@ async function hammer(store: RedisStore, states: [AgentState, AgentState], clock
 }
 
 test('two stores hammering one agent never lose an update and never move its version backwards', async () => {
-  const one = createRedisStore({ monitor: 'm1', url: server.url, historyLimit: 100_000, keyPrefix: 'paneward:{race}:' });
-  const two = createRedisStore({ monitor: 'm2', url: server.url, historyLimit: 100_000, keyPrefix: 'paneward:{race}:' });
+  const one = createRedisStore({ monitor: 'm1', redis: server.url, historyLimit: 100_000, keyPrefix: 'paneward:{race}:' });
+  const two = createRedisStore({ monitor: 'm2', redis: server.url, historyLimit: 100_000, keyPrefix: 'paneward:{race}:' });
   try {
     await Promise.all([one.connected(), two.connected()]);
     const clock = { t: 0 };

@@ -21,8 +21,8 @@ after(async () => {
 async function storePair(t: { after(fn: () => Promise<void>): void }, opts: Partial<RedisStoreOptions> = {}) {
   await raw.flushall();
   const events: boolean[] = [];
-  const reader = createRedisStore({ monitor: 'm1', url: server.url, observer: { onCache: (layer, hit) => events.push(layer === 'read' && hit) }, ...opts });
-  const other = createRedisStore({ monitor: 'm2', url: server.url });
+  const reader = createRedisStore({ monitor: 'm1', redis: server.url, observer: { onCache: (layer, hit) => events.push(layer === 'read' && hit) }, ...opts });
+  const other = createRedisStore({ monitor: 'm2', redis: server.url });
   await Promise.all([reader.connected(), other.connected()]);
   t.after(async () => {
     await Promise.all([reader.close(), other.close()]);

@@ -24,7 +24,7 @@ after(async () => {
 
 async function freshStore(opts: ContractOptions = {}): Promise<RedisStore> {
   await raw.flushall();
-  const store = createRedisStore({ monitor: 'm1', url: server.url, ...opts });
+  const store = createRedisStore({ monitor: 'm1', redis: server.url, ...opts });
   assert.equal(await store.connected(), true);
   return store;
 }

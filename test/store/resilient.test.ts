@@ -44,7 +44,7 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
 storeContract('resilient (Redis up)', async (opts) => {
   await raw.flushall();
   return new ResilientStore(
-    createRedisStore({ monitor: 'm1', url: server.url, ...opts }),
+    createRedisStore({ monitor: 'm1', redis: server.url, ...opts }),
     createMemoryStore({ ttlSeconds: opts.ttlSeconds, historyLimit: opts.historyLimit, removedLogLimit: 1 }),
   );
 });
@@ -54,7 +54,7 @@ describe('Refreshes through the mirror', () => {
 
   test('an agent the mirror holds unchanged is refreshed without sending its screen again', async (t) => {
     await raw.flushall();
-    const store = createStore({ monitor: 'm1', redisUrl: server.url });
+    const store = createStore({ monitor: 'm1', redis: server.url });
     t.after(() => store.close());
     const screen = 'x'.repeat(100_000);
     await store.write([observation('a', { screen })]);
@@ -68,8 +68,8 @@ describe('Refreshes through the mirror', () => {
 
   test('two monitors writing one agent: a refresh after the other monitor changed it is written in full', async (t) => {
     await raw.flushall();
-    const one = createStore({ monitor: 'm1', redisUrl: server.url });
-    const two = createStore({ monitor: 'm2', redisUrl: server.url });
+    const one = createStore({ monitor: 'm1', redis: server.url });
+    const two = createStore({ monitor: 'm2', redis: server.url });
     t.after(() => Promise.all([one.close(), two.close()]));
     await one.write([observation('a')]);
     await two.write([observation('a', { screenHash: 'theirs', screen: 'their screen', observedAt: T0 + 1 })]);
@@ -84,7 +84,7 @@ describe('Refreshes through the mirror', () => {
 describe('Redis outage', () => {
   test('while Redis is down writes succeed locally, reads are stale, health is down; on return Redis gets the state back', async (t) => {
     await raw.flushall();
-    const store = createStore({ monitor: 'm1', redisUrl: server.url });
+    const store = createStore({ monitor: 'm1', redis: server.url });
     t.after(() => store.close());
     t.after(() => startRedis()); // leave the server running for the next test even if this one fails
 
@@ -162,7 +162,7 @@ describe('Redis outage', () => {
   test('a monitor that starts while Redis is down runs on memory and fills Redis once it appears', async (t) => {
     await stopRedis();
     t.after(() => startRedis());
-    const store = createStore({ monitor: 'm1', redisUrl: server.url });
+    const store = createStore({ monitor: 'm1', redis: server.url });
     t.after(() => store.close());
 
     const result = await store.write([observation('early')]);
@@ -178,7 +178,7 @@ describe('Redis outage', () => {
   });
 
   test('close() while Redis is down returns and stops reconnecting', { timeout: 20_000 }, async () => {
-    const store = createStore({ monitor: 'closer', redisUrl: server.url });
+    const store = createStore({ monitor: 'closer', redis: server.url });
     await store.write([observation('a')]);
     await stopRedis();
     await store.write([observation('a', { observedAt: T0 + 1 })]);
@@ -197,7 +197,7 @@ describe('Stale list ETags', () => {
   test('while Redis is down, an agent expiring from the mirror moves the list ETag', async (t) => {
     let now = T0;
     const store = new ResilientStore(
-      createRedisStore({ monitor: 'm1', url: server.url }),
+      createRedisStore({ monitor: 'm1', redis: server.url }),
       createMemoryStore({ ttlSeconds: 5, removedLogLimit: 1, now: () => now }),
     );
     t.after(() => store.close());
@@ -214,7 +214,7 @@ describe('Stale list ETags', () => {
 describe('A Redis that stops answering', () => {
   test('costs one command timeout; then nothing waits on it, the mirror serves stale, and it catches up once Redis answers', { timeout: 60_000 }, async (t) => {
     await raw.flushall();
-    const store = createStore({ monitor: 'm1', redisUrl: server.url });
+    const store = createStore({ monitor: 'm1', redis: server.url });
     t.after(() => store.close());
     t.after(() => server.resume());
     await store.write([observation('a')]);
@@ -262,7 +262,7 @@ describe('A Redis that stops answering', () => {
 describe('Redis restarting between two cycles', () => {
   test('a restart nobody noticed (no command failed) is still followed by a rewrite of the state', async (t) => {
     await raw.flushall();
-    const store = createStore({ monitor: 'm1', redisUrl: server.url });
+    const store = createStore({ monitor: 'm1', redis: server.url });
     t.after(() => store.close());
     t.after(() => startRedis());
     await store.write([observation('a'), observation('a2')]);
