@@ -76,7 +76,7 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
     }
     const tree = treeOf(m, pane, processes);
     const found = kindOf(m, set.profiles, set.generation, tree, pane, screen, input.screenChangedAt);
-    return agentGone(m, set.profiles, found, pane, screen, lastWords(pane, screen, now));
+    return agentGone(m, set.profiles, found, tree, pane, screen, lastWords(pane, screen, now));
   }
 
   function timeStep(m: Memory, input: ClassifyInput, kind: AgentKind): Quiet {

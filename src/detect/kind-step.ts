@@ -60,6 +60,7 @@ export function agentGone(
   m: Memory,
   profiles: Map<string, LoadedProfile>,
   found: KindResult,
+  tree: ProcessInfo[],
   pane: PaneInfo,
   screen: string,
   readScreen: (kind: AgentKind) => Candidate,
@@ -69,7 +70,10 @@ export function agentGone(
     return { kind: found, candidate: null };
   }
   const gone = m.agentKind;
-  if (!gone || found.kind !== 'shell' || kindFromCommand(profiles, pane.currentCommand) !== 'shell') {
+  // Back at the shell: tmux says the shell is in front, or nothing runs below it any more (tmux's command can lag
+  // behind the tree for a cycle when the agent is killed).
+  const backAtShell = kindFromCommand(profiles, pane.currentCommand) === 'shell' || tree.length === 1;
+  if (!gone || found.kind !== 'shell' || !backAtShell) {
     m.agentKind = null;
     return { kind: found, candidate: null };
   }
