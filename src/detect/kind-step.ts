@@ -10,6 +10,9 @@ import type { ProcessInfo } from './types.ts';
 
 const AGENTS = new Set<AgentKind>([...AGENT_ONLY, GENERIC_AGENT]);
 
+/** How often the screen of a program that might be an agent is read for the agent signature while it changes. */
+const SCREEN_RECHECK_MS = 2000;
+
 export const viewOf = (pane: PaneInfo) => ({ title: pane.title, command: pane.currentCommand });
 
 /** An agent starting or leaving usually shows in the pane's pid or foreground command: read the tree afresh then. */
@@ -31,7 +34,11 @@ function memoHolds(k: KindMemo, tree: ProcessInfo[], pane: PaneInfo, screenChang
   }
   if (k.procs !== tree) return false;
   const screenMayDecide = tree.length === 0 || k.result.kind === 'program' || (k.result.kind === 'shell' && tree.length > 1);
-  return !screenMayDecide || (k.command === pane.currentCommand && k.title === pane.title && k.screenChangedAt === screenChangedAt);
+  if (!screenMayDecide) return true;
+  if (k.command !== pane.currentCommand || k.title !== pane.title) return false;
+  // An agent's UI, once drawn, stays: a program printing all the time need not be read for it on every change.
+  if (tree.length === 0) return k.screenChangedAt === screenChangedAt;
+  return screenChangedAt - k.screenChangedAt < SCREEN_RECHECK_MS;
 }
 
 export function kindOf(
