@@ -75,7 +75,7 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
       return { kind: { kind, reason: 'pane is dead: kind as last seen', fromProcess: true }, candidate };
     }
     const tree = treeOf(m, pane, processes);
-    const found = kindOf(m, set.profiles, set.generation, tree, pane, screen, input.screenChangedAt);
+    const found = kindOf(m, set.profiles, set.generation, tree, pane, screen, input.screenChangedAt, now);
     return agentGone(m, set.profiles, found, tree, pane, screen, lastWords(pane, screen, now));
   }
 

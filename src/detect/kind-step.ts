@@ -27,7 +27,7 @@ export function treeOf(m: Memory, pane: PaneInfo, processes: (pid: number, fresh
  * and while an unprofiled program runs (it may yet draw an agent's screen). A generic agent stays one while the
  * process taken for it runs, whatever its screen shows meanwhile (a dialog carries no model name).
  */
-function memoHolds(k: KindMemo, tree: ProcessInfo[], pane: PaneInfo, screenChangedAt: number, generation: number): boolean {
+function memoHolds(k: KindMemo, tree: ProcessInfo[], pane: PaneInfo, screenChangedAt: number, now: number, generation: number): boolean {
   if (k.generation !== generation) return false;
   if (k.result.kind === GENERIC_AGENT) {
     return k.result.pid !== undefined ? tree.some((p) => p.pid === k.result.pid) : k.command === pane.currentCommand;
@@ -36,9 +36,10 @@ function memoHolds(k: KindMemo, tree: ProcessInfo[], pane: PaneInfo, screenChang
   const screenMayDecide = tree.length === 0 || k.result.kind === 'program' || (k.result.kind === 'shell' && tree.length > 1);
   if (!screenMayDecide) return true;
   if (k.command !== pane.currentCommand || k.title !== pane.title) return false;
-  // An agent's UI, once drawn, stays: a program printing all the time need not be read for it on every change.
-  if (tree.length === 0) return k.screenChangedAt === screenChangedAt;
-  return screenChangedAt - k.screenChangedAt < SCREEN_RECHECK_MS;
+  // A program printing all the time need not be read for an agent's UI on every change: a changed screen is read
+  // again once SCREEN_RECHECK_MS have passed since the last reading (an agent's UI, once drawn, stays).
+  if (k.screenChangedAt === screenChangedAt) return true;
+  return tree.length > 0 && now - k.checkedAt < SCREEN_RECHECK_MS;
 }
 
 export function kindOf(
@@ -49,11 +50,12 @@ export function kindOf(
   pane: PaneInfo,
   screen: string,
   screenChangedAt: number,
+  now: number,
 ): KindResult {
   const k = m.kindMemo;
-  if (k && memoHolds(k, tree, pane, screenChangedAt, generation)) return k.result;
+  if (k && memoHolds(k, tree, pane, screenChangedAt, now, generation)) return k.result;
   const result = identifyKind(profiles, tree, viewOf(pane), screen);
-  m.kindMemo = { procs: tree, generation, command: pane.currentCommand, title: pane.title, screenChangedAt, result };
+  m.kindMemo = { procs: tree, generation, command: pane.currentCommand, title: pane.title, screenChangedAt, checkedAt: now, result };
   return result;
 }
 

@@ -21,6 +21,7 @@ export interface KindMemo {
   command: string;
   title: string;
   screenChangedAt: number;
+  checkedAt: number; // when the screen was last read for the kind
   result: KindResult;
 }
 
