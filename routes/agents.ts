@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AgentNotFound, BadCursor, NoExplanation } from '../src/errors.ts';
 import { etagMatches } from '../src/etag.ts';
+import { DetectionTraceSchema } from '../src/detect/index.ts';
 import { InvalidCursorError } from '../src/store/index.ts';
 import {
   AgentIdSchema,
@@ -38,6 +39,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'listAgents',
         summary: 'List agents',
         description: 'ETag follows the global change sequence (and, while answers are stale, local changes too): send If-None-Match to get 304 while nothing changed.',
         querystring: ListQuerySchema,
@@ -70,6 +72,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'getAgent',
         summary: 'One agent',
         description: 'ETag follows the agent version.',
         params: IdParamsSchema,
@@ -92,6 +95,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'getAgentScreen',
         summary: 'Last captured screen of an agent',
         params: IdParamsSchema,
         querystring: z.strictObject({
@@ -117,6 +121,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'getAgentHistory',
         summary: 'State transitions of an agent, newest first',
         params: IdParamsSchema,
         querystring: z.strictObject({
@@ -141,10 +146,11 @@ const agents: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'explainAgent',
         summary: 'Why the agent is in its state: every rule tried, which matched, which won',
         params: IdParamsSchema,
         querystring: NoQuerySchema,
-        response: { 200: z.object({ id: z.string(), trace: z.unknown() }), 400: ErrorSchema, 404: ErrorSchema },
+        response: { 200: z.object({ id: z.string(), trace: DetectionTraceSchema }), 400: ErrorSchema, 404: ErrorSchema },
       },
     },
     async (req) => {

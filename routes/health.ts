@@ -3,6 +3,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorSchema } from '../src/schemas.ts';
 
+const METRICS_EXAMPLE = [
+  '# HELP paneward_agents Agents this monitor sees, by state and kind',
+  '# TYPE paneward_agents gauge',
+  'paneward_agents{state="waiting",kind="claude-code"} 1',
+  '',
+].join('\n');
+
 const CheckSchema = z.object({ ok: z.boolean(), detail: z.string() });
 const ReadySchema = z.object({
   status: z.enum(['ok', 'degraded', 'unavailable']),
@@ -15,6 +22,7 @@ const health: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['health'],
+        operationId: 'getLiveness',
         summary: 'The process is alive',
         querystring: z.strictObject({}),
         response: { 200: z.object({ status: z.literal('ok') }), 400: ErrorSchema },
@@ -28,6 +36,7 @@ const health: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['health'],
+        operationId: 'getReadiness',
         summary: 'Ready: the loop cycles and tmux answers (200 ok or degraded, 503 unavailable)',
         description: 'degraded: serving, but Redis is unreachable (answers are stale) or some tmux server is down.',
         querystring: z.strictObject({}),
@@ -68,7 +77,21 @@ const health: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/metrics',
-    { schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)', querystring: z.strictObject({}) } },
+    {
+      schema: {
+        tags: ['health'],
+        operationId: 'getMetrics',
+        summary: 'Prometheus metrics (text exposition format)',
+        description: 'Needs the bearer token only with METRICS_AUTH=true.',
+        querystring: z.strictObject({}),
+        response: {
+          200: {
+            description: 'Prometheus text exposition format 0.0.4',
+            content: { 'text/plain': { schema: z.string().meta({ example: METRICS_EXAMPLE }) } },
+          },
+        },
+      },
+    },
     async (_req, reply) => {
       const body = await app.metrics.registry.metrics();
       return reply.type(app.metrics.registry.contentType).send(body);

@@ -61,6 +61,7 @@ const monitor: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['monitor'],
+        operationId: 'getMonitor',
         summary: 'Loop, pool and cache statistics, strategy, tmux servers up or down',
         querystring: z.strictObject({}),
         response: { 200: MonitorSchema, 400: ErrorSchema },
@@ -97,6 +98,7 @@ const monitor: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['monitor'],
+        operationId: 'setStrategy',
         summary: 'Switch how tmux is reached, without restart; commands in flight finish on the old strategy',
         querystring: z.strictObject({}),
         body: z.strictObject({ strategy: StrategySchema }),
@@ -116,6 +118,7 @@ const monitor: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['monitor'],
+        operationId: 'runCycle',
         summary: 'Run a poll cycle now (after the one in flight, never overlapping) and return its statistics',
         querystring: z.strictObject({}),
         response: { 200: CycleStatsSchema, 400: ErrorSchema },

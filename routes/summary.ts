@@ -26,6 +26,7 @@ const summary: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['agents'],
+        operationId: 'getSummary',
         summary: 'Counts by state and kind, overall and per monitor',
         querystring: z.strictObject({}),
         response: {

@@ -3,13 +3,13 @@
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
-const missing = ['tmux', 'redis-server', 'promtool'].filter(
+const missing = ['tmux', 'redis-server', 'promtool', 'prometheus', 'docker-compose'].filter(
   (tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0,
 );
 if (missing.length > 0) {
   process.stderr.write(
     `paneward tests need ${missing.join(', ')} on PATH: on Debian/Ubuntu run ` +
-      '`sudo apt-get install -y tmux redis-server prometheus` (prometheus brings promtool), or `sudo bash .ci/run`.\n',
+      '`sudo apt-get install -y tmux redis-server prometheus docker-compose` (prometheus brings promtool), or `sudo bash .ci/run`.\n',
   );
   process.exit(1);
 }

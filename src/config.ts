@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { parseHostPorts, type RedisTarget } from './store/redis-connection.ts';
-import { defaultSocketPath } from './tmux/index.ts';
+import { currentSocketPath, defaultSocketPath } from './tmux/index.ts';
 
 const intFrom = (min: number, max: number) => {
   const allowed = { error: `a whole number from ${min} to ${max}` };
@@ -29,7 +29,7 @@ export const ConfigSchema = z
     TMUX_SOCKETS: z
       .string()
       .optional()
-      .describe("Comma-separated tmux socket paths to monitor (default: the user's default tmux server)"),
+      .describe("Comma-separated tmux socket paths to monitor (default: the tmux server paneward runs inside ($TMUX), else the user's default server)"),
     TMUX_STRATEGY: z.enum(['pool', 'exec']).default('pool').describe('How to talk to tmux: pooled control mode or one subprocess per command'),
     POOL_MIN: intFrom(0, 64).default(1).describe('Control-mode connections kept open per tmux server'),
     POOL_MAX: intFrom(1, 64).default(2).describe('Most control-mode connections per tmux server'),
@@ -55,7 +55,19 @@ export const ConfigSchema = z
     PROFILES_DIR: z.string().optional().describe('Directory of detection profiles that add to or override the built-in ones'),
     STUCK_AFTER_MS: intFrom(1000, 86_400_000).default(120_000).describe('A working agent whose screen is still this long is stuck'),
     IDLE_AFTER_MS: intFrom(100, 86_400_000).default(5000).describe('A program silent this long is idle'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level'),
+    CORS_ORIGINS: z
+      .string()
+      .optional()
+      .describe('Comma-separated origins allowed to call the API and the event stream from a browser, e.g. https://board.example.com (default: none, CORS off)'),
+    EVENTS_HEARTBEAT_MS: intFrom(1000, 15_000).default(15_000).describe('Heartbeat comment on /v1/events at least this often'),
+    EVENTS_CLIENT_BUFFER_BYTES: intFrom(1024, 64 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe('Events waiting for one /v1/events client that stopped reading; past this it is disconnected (it resumes with Last-Event-ID)'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (requests are logged at debug)'),
+    LOG_FORMAT: z
+      .enum(['auto', 'json', 'pretty'])
+      .default('auto')
+      .describe('Log lines as JSON or pretty-printed; auto: pretty when stdout is a terminal, JSON otherwise'),
   })
   .refine((c) => c.POOL_MIN <= c.POOL_MAX, { message: 'must not be larger than POOL_MAX', path: ['POOL_MIN'] })
   .refine((c) => [c.REDIS_URL, c.REDIS_CLUSTER_NODES, c.REDIS_SENTINELS].filter(Boolean).length <= 1, {
@@ -88,6 +100,10 @@ export interface Config {
   stuckAfterMs: number;
   idleAfterMs: number;
   logLevel: Env['LOG_LEVEL'];
+  corsOrigins: string[];
+  eventsHeartbeatMs: number;
+  eventsClientBufferBytes: number;
+  logFormat: Env['LOG_FORMAT'];
 }
 
 export class ConfigError extends Error {}
@@ -105,10 +121,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid ${name}${given}: ${issue.message}`);
   }
   const e = parsed.data;
-  const sockets = (e.TMUX_SOCKETS ?? defaultSocketPath(env))
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const sockets = e.TMUX_SOCKETS
+    ? e.TMUX_SOCKETS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [currentSocketPath(env) ?? defaultSocketPath(env)];
   if (sockets.length === 0) throw new ConfigError(`invalid TMUX_SOCKETS=${JSON.stringify(e.TMUX_SOCKETS)}: no socket path in it`);
   for (const s of sockets) {
     if (/[\n\r\0]/.test(s)) throw new ConfigError('invalid TMUX_SOCKETS: a socket path contains a newline or NUL');
@@ -131,7 +148,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stuckAfterMs: e.STUCK_AFTER_MS,
     idleAfterMs: e.IDLE_AFTER_MS,
     logLevel: e.LOG_LEVEL,
+    corsOrigins: parseOrigins(e.CORS_ORIGINS),
+    eventsHeartbeatMs: e.EVENTS_HEARTBEAT_MS,
+    eventsClientBufferBytes: e.EVENTS_CLIENT_BUFFER_BYTES,
+    logFormat: e.LOG_FORMAT,
   };
+}
+
+/** CORS_ORIGINS as a list of origins (scheme://host[:port]); `*` alone allows any origin. */
+function parseOrigins(value: string | undefined): string[] {
+  const origins = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError(`invalid CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://board.example.com (scheme, host, optional port, no path)`);
+    }
+  }
+  return origins.map((o) => o.replace(/\/$/, ''));
 }
 
 function redisTarget(e: Env): RedisTarget | undefined {

@@ -2,8 +2,31 @@
 import { z } from 'zod';
 import { AGENT_KINDS, AGENT_STATES } from './agents/model.ts';
 
-export const AgentStateSchema = z.enum(AGENT_STATES).describe('Agent state');
-export const AgentKindSchema = z.enum(AGENT_KINDS).describe('What runs in the pane');
+export const AgentStateSchema = z.enum(AGENT_STATES).meta({ id: 'AgentState', description: 'Agent state' });
+export const AgentKindSchema = z.enum(AGENT_KINDS).meta({ id: 'AgentKind', description: 'What runs in the pane' });
+
+/** What an agent looks like in the API documentation's examples. */
+const AGENT_EXAMPLE = {
+  id: 'myhost-1a2b3c4d-p3',
+  monitor: 'myhost',
+  socket: '/tmp/tmux-1000/default',
+  target: 'work:1.0',
+  session: 'work',
+  windowIndex: 1,
+  windowName: 'claude',
+  paneIndex: 0,
+  paneId: '%3',
+  pid: 48213,
+  command: 'claude',
+  kind: 'claude-code',
+  state: 'waiting',
+  stateSince: '2026-12-06T09:14:03.512Z',
+  version: 17,
+  observedAt: '2026-12-06T09:20:41.007Z',
+  changedAt: '2026-12-06T09:14:03.512Z',
+  detail: { rule: 'claude.permission', evidence: 'Do you want to make this edit to server.ts?', confidence: 0.95 },
+  stale: false,
+};
 
 export const AgentIdSchema = z
   .string()
@@ -17,7 +40,7 @@ export const StateDetailSchema = z
     confidence: z.number().min(0).max(1).describe('How sure the rule is, 0..1'),
     resetsAt: z.string().optional().describe('When a rate limit lifts (ISO 8601), if the screen says'),
   })
-  .describe('Why the agent is in its state');
+  .meta({ id: 'StateDetail', description: 'Why the agent is in its state' });
 
 export const AgentSchema = z
   .object({
@@ -41,7 +64,7 @@ export const AgentSchema = z
     detail: StateDetailSchema,
     stale: z.boolean().describe('True while the store is unreachable and this comes from memory'),
   })
-  .describe('An agent: one tmux pane and what it is doing');
+  .meta({ id: 'Agent', description: 'An agent: one tmux pane and what it is doing', example: AGENT_EXAMPLE });
 
 export const AgentPageSchema = z
   .object({
@@ -63,16 +86,27 @@ export const ErrorSchema = z
     error: z.string(),
     message: z.string().describe('What is wrong and, where possible, how to fix it'),
   })
-  .describe('Error');
+  .meta({
+    id: 'Error',
+    description: 'Error',
+    example: {
+      statusCode: 404,
+      code: 'PANEWARD_ERR_AGENT_NOT_FOUND',
+      error: 'Not Found',
+      message: "agent 'myhost-1a2b3c4d-p3' not found: it may have exited; GET /v1/agents lists the live ones",
+    },
+  });
 
-export const TransitionSchema = z.object({
-  from: AgentStateSchema.nullable(),
-  to: AgentStateSchema,
-  at: z.string(),
-  version: z.number().int(),
-  rule: z.string(),
-  evidence: z.string(),
-});
+export const TransitionSchema = z
+  .object({
+    from: AgentStateSchema.nullable(),
+    to: AgentStateSchema,
+    at: z.string(),
+    version: z.number().int(),
+    rule: z.string(),
+    evidence: z.string(),
+  })
+  .meta({ id: 'Transition', description: 'A change of state, with the rule and evidence that decided it' });
 
 export const CycleStatsSchema = z
   .object({
@@ -103,6 +137,8 @@ export const CycleStatsSchema = z
       .describe('Where the cycle spent its time (ms): tmux list, tmux capture, classification (overlaps the capture: quiet panes are classified while captures are in flight), store'),
     errors: z.array(z.string()),
   })
-  .describe('One poll cycle');
+  .meta({ id: 'CycleStats', description: 'One poll cycle' });
 
-export const StrategySchema = z.enum(['pool', 'exec']).describe('pool: persistent tmux -C connections; exec: one tmux subprocess per command');
+export const StrategySchema = z
+  .enum(['pool', 'exec'])
+  .meta({ id: 'Strategy', description: 'pool: persistent tmux -C connections; exec: one tmux subprocess per command' });

@@ -23,7 +23,7 @@ function configOrExit(): Config {
 }
 
 const config = configOrExit();
-const app = await buildApp(config);
+const app = await buildApp(config, { stdoutIsTTY: process.stdout.isTTY === true });
 
 // SIGINT and SIGTERM are ours, not close-with-grace's: Ctrl+C under `npm start` delivers SIGINT twice (the terminal
 // signals the whole process group and npm passes it on), and close-with-grace takes any second signal for "force
@@ -31,7 +31,10 @@ const app = await buildApp(config);
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const REPEAT_WINDOW_MS = 1000;
 let stopAsked: { signal: string; at: number } | null = null;
-const grace = closeWithGrace({ delay: 10_000, skip: [...STOP_SIGNALS] }, async ({ signal, err }) => {
+// A JS listener for a fault signal runs after the fault and returns to the faulting instruction, so one real
+// segfault becomes an endless loop at full CPU (Node's docs warn of it); close-with-grace listens to them by default.
+const FAULT_SIGNALS = ['SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL'] as const;
+const grace = closeWithGrace({ delay: 10_000, skip: [...STOP_SIGNALS, ...FAULT_SIGNALS] }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
   else app.log.info({ signal: signal ?? stopAsked?.signal }, 'shutting down: finishing the cycle in flight, draining pools');
   await app.close();

@@ -13,6 +13,7 @@ export { parseResetTime } from './reset-time.ts';
 export { redact } from './redact.ts';
 export { readProcessTree } from './processes.ts';
 export type { DetectionTrace, ProcessInfo, RuleAttempt } from './types.ts';
+export { DetectionTraceSchema } from './types.ts';
 
 export interface ScreenTrace {
   kindReason: string;

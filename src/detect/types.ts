@@ -1,5 +1,6 @@
 // The classifier seam: the loop hands each pane's latest view here and publishes what comes back.
-import type { AgentKind, AgentState, StateDetail } from '../agents/model.ts';
+import { z } from 'zod';
+import { AgentKindSchema, AgentStateSchema, StateDetailSchema } from '../schemas.ts';
 import type { PaneInfo } from '../tmux/types.ts';
 
 export interface ClassifyInput {
@@ -10,11 +11,10 @@ export interface ClassifyInput {
   now: number; // epoch ms
 }
 
-export interface Classification {
-  kind: AgentKind;
-  state: AgentState;
-  detail: StateDetail;
-}
+export const ClassificationSchema = z
+  .object({ kind: AgentKindSchema, state: AgentStateSchema, detail: StateDetailSchema })
+  .describe('A kind and state with the evidence for them');
+export type Classification = z.infer<typeof ClassificationSchema>;
 
 export interface Classifier {
   /**
@@ -39,43 +39,53 @@ export interface ProcessInfo {
   argv: string[]; // /proc/<pid>/cmdline split on NUL; [] for kernel threads or when unreadable
 }
 
-/** One rule the engine tried on a screen, for explain(). */
-export interface RuleAttempt {
-  id: string;
-  priority: number;
-  region: string;
-  state: AgentState;
-  matched: boolean;
-  evidence?: string; // the matching line, redacted
-  note?: string; // why a rule that could not apply was passed over (condition unmet, suppressed by `unless`)
-}
+export const RuleAttemptSchema = z
+  .object({
+    id: z.string(),
+    priority: z.number(),
+    region: z.string().describe('The part of the screen the rule looks at'),
+    state: AgentStateSchema.describe('The state the rule maps to'),
+    matched: z.boolean(),
+    evidence: z.string().optional().describe('The matching line, secrets redacted'),
+    note: z.string().optional().describe('Why a rule that could not apply was passed over (condition unmet, suppressed by `unless`)'),
+  })
+  .describe('One rule the engine tried on a screen');
+export type RuleAttempt = z.infer<typeof RuleAttemptSchema>;
 
-/** Why a pane has its kind and state: everything detection looked at, JSON-serialisable. */
-export interface DetectionTrace {
-  id: string;
-  at: string; // ISO time of the observation
-  kind: AgentKind;
-  kindReason: string; // "process 1234 `node …/claude` matched claude-code", "hint", …
-  profile: string | null; // profile source file(s) for the kind
-  rules: RuleAttempt[];
-  matched: string[]; // ids of the rules that matched, best first
-  candidate: Classification; // what this observation alone says
-  decision: string; // why the candidate won: priority, time signals, pane/process facts
-  published: Classification; // what was returned (after stability)
-  stability: {
-    pending: AgentState | null; // a state seen but not yet confirmed
-    confirmations: number; // observations of `pending` so far
-    required: number;
-    immediate: boolean; // published without confirmation (pane died, process gone, first sight, …)
-  };
-  activity: {
-    screenChangedAt: string; // raw change, as the loop reported it
-    meaningfulChangeAt: string | null; // last change that survived normalisation (spinners, clocks, counters)
-    quietMs: number | null;
-    /** Last change that was work (text appended, not a redraw in place); judged for activity-fallback kinds only. */
-    workAt?: string | null;
-    workQuietMs?: number | null;
-    /** How the last screen change was judged: "3 new lines scrolled in", "1 line(s) redrawn in place", … */
-    lastChange?: string | null;
-  };
-}
+export const DetectionTraceSchema = z
+  .object({
+    id: z.string(),
+    at: z.string().describe('ISO time of the observation'),
+    kind: AgentKindSchema,
+    kindReason: z.string().describe('Why the pane has its kind: "process 1234 `node …/claude` matched claude-code", "hint", …'),
+    profile: z.string().nullable().describe('Profile source file(s) for the kind'),
+    rules: z.array(RuleAttemptSchema),
+    matched: z.array(z.string()).describe('Ids of the rules that matched, best first'),
+    candidate: ClassificationSchema.describe('What this observation alone says'),
+    decision: z.string().describe('Why the candidate won: priority, time signals, pane/process facts'),
+    published: ClassificationSchema.describe('What was returned (after stability)'),
+    stability: z.object({
+      pending: AgentStateSchema.nullable().describe('A state seen but not yet confirmed'),
+      confirmations: z.number().int().describe('Observations of `pending` so far'),
+      required: z.number().int(),
+      immediate: z.boolean().describe('Published without confirmation (pane died, process gone, first sight, …)'),
+    }),
+    activity: z.object({
+      screenChangedAt: z.string().describe('Raw change, as the loop reported it'),
+      meaningfulChangeAt: z.string().nullable().describe('Last change that survived normalisation (spinners, clocks, counters)'),
+      quietMs: z.number().nullable(),
+      workAt: z
+        .string()
+        .nullable()
+        .optional()
+        .describe('Last change that was work (text appended, not a redraw in place); judged for activity-fallback kinds only'),
+      workQuietMs: z.number().nullable().optional().describe('Milliseconds since workAt'),
+      lastChange: z
+        .string()
+        .nullable()
+        .optional()
+        .describe('How the last screen change was judged: "3 new lines scrolled in", "1 line(s) redrawn in place", …'),
+    }),
+  })
+  .describe('Why a pane has its kind and state: everything detection looked at');
+export type DetectionTrace = z.infer<typeof DetectionTraceSchema>;

@@ -48,9 +48,8 @@ export class CaptureCache {
 
   /**
    * A pane's first capture expires after a random half to all of the max age, later ones after all of it: a
-   * fleet first seen in one cycle is then re-captured a slice per cycle, not all at once every max age (a
-   * 900-capture burst every 30 s was the slowest cycle of a 1000-pane bench). At least half, so that no capture
-   * is trusted for less than that.
+   * fleet first seen in one cycle is then re-captured a slice per cycle, not all at once every max age (such a
+   * burst made the slowest cycles; docs/performance.md). At least half, so that no capture is trusted for less.
    */
   captured(id: string, pane: PaneInfo, at: number): void {
     const age = this.entries.has(id) ? this.maxAgeMs : this.maxAgeMs * (0.5 + this.random() / 2);

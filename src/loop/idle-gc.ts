@@ -1,7 +1,7 @@
 // Young-generation garbage collection in the quiet time between poll cycles, when node runs with --expose-gc
-// (`npm start`, `npm run bench` and the image do). A 1000-agent cycle allocates about 5 MB, so V8 scavenged in one
-// cycle of four, for 5-15 ms on this 2-core machine, and those cycles made the slow tail. Collected after each
-// cycle's upkeep instead, the garbage of the cycle is dead and cheap to drop, and a cycle seldom meets a collection.
+// (`npm start`, `npm run bench` and the image do). A cycle allocates enough that V8 would scavenge inside some
+// cycles, and those made the slow tail (docs/performance.md). Collected after each cycle's upkeep instead, the
+// garbage of the cycle is dead and cheap to drop, and a cycle seldom meets a collection.
 
 type GcFunction = (options?: { type?: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
 

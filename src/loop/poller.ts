@@ -1,43 +1,16 @@
 // The background loop: one cycle lists every pane of every tmux server, captures the panes that changed,
 // classifies them, and writes the agents whose observation changed. Cycles never overlap; ticks that come
-// due while a cycle runs are skipped and counted, never queued.
-import { createHash } from 'node:crypto';
+// due while a cycle runs are skipped and counted, never queued. The phases of a cycle are in cycle-phases.ts.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { AgentObservation, AgentState } from '../agents/model.ts';
+import type { AgentRecord, AgentState } from '../agents/model.ts';
 import type { Classification, Classifier } from '../detect/types.ts';
 import type { AgentStore } from '../store/types.ts';
-import type { PaneInfo, TmuxServer } from '../tmux/types.ts';
-import { agentId } from './agent-id.ts';
-import { CaptureCache } from './capture-cache.ts';
+import type { TmuxServer } from '../tmux/types.ts';
+import type { CaptureCache } from './capture-cache.ts';
+import { CyclePhases } from './cycle-phases.ts';
+import { CycleRun, type CycleStats, type PhaseName } from './cycle-run.ts';
 
-export interface CycleStats {
-  startedAt: string;
-  durationMs: number;
-  ok: boolean;
-  panes: number;
-  captured: number;
-  /**
-   * Captures asked together with the list, of the panes that changed in each of their last two cycles (a working
-   * agent prints on); those whose pane turned out quiet are not used (`prefetchUnused`).
-   */
-  prefetched: number;
-  prefetchUnused: number;
-  captureCacheHits: number;
-  /** Panes past the capture max age with nothing moved: captured after the cycle, their news in the next one. */
-  capturesAfter: number;
-  written: number;
-  /** Unchanged agents whose TTL refresh came due: written after the cycle, as they tell readers nothing new. */
-  refreshesAfter: number;
-  changed: number;
-  removed: number;
-  /**
-   * Where the time went (ms): tmux list, tmux capture (the slowest server's round trip), classification (its own
-   * CPU time; panes that need no capture are classified while captures are in flight, so it overlaps captureMs),
-   * store writes.
-   */
-  phases: { listMs: number; captureMs: number; classifyMs: number; storeMs: number };
-  errors: string[];
-}
+export type { CycleStats } from './cycle-run.ts';
 
 export interface PollerOptions {
   monitor: string;
@@ -53,66 +26,16 @@ export interface PollerOptions {
    * garbage there (see idle-gc.ts), so that a collection seldom falls inside a cycle.
    */
   betweenCycles?(): void;
-  onCycle?(stats: CycleStats): void;
+  onCycle?(stats: CycleStats, errorsByPhase: Readonly<Record<PhaseName, number>>): void;
   onSkipped?(): void;
   onTransition?(from: AgentState | null, to: AgentState): void;
+  /** The records a write gave new versions (new agents, state or screen changes). */
+  onWritten?(records: AgentRecord[]): void;
   log?: { warn(obj: object, msg: string): void };
 }
 
-/** What the loop remembers of one live pane between cycles. */
-interface Tracked {
-  pane: PaneInfo;
-  screen: string;
-  screenHash: string;
-  screenChangedAt: number;
-  classification: Classification | null;
-  /** What the store was last given, or told nothing new about; null before the first write. */
-  written: Written | null;
-  writtenAt: number;
-  /** Refreshes come this much before refreshEveryMs, so agents first written together do not refresh together. */
-  refreshEarlyMs: number;
-}
-
-/**
- * The inputs and outputs of the last observation the store holds. Most panes, most cycles, come back with the
- * same classification object (the detector returns its memo), the same screen and the same pane fields: then the
- * observation would be the same too, and comparing a few references and fields replaces hashing and JSON.
- */
-interface Written {
-  classification: Classification;
-  screenHash: string;
-  pane: PaneInfo;
-  contentHash: string;
-  fingerprint: string;
-}
-
-/** An observation to write, and what its pane remembers once it is written. */
-interface PendingWrite {
-  observation: AgentObservation;
-  t: Tracked;
-  written: Written;
-}
-
-/** What classifying a cycle's panes produces: what moved (written in the cycle) and the refreshes that came due. */
-interface CycleOutput {
-  changes: PendingWrite[];
-  refreshes: PendingWrite[];
-  errors: string[];
-}
-
 export class Poller {
-  private readonly tracked = new Map<string, Tracked>();
-  /**
-   * Agent ids by pane object: a server hands out the same object while nothing about the pane moved, so most
-   * panes, most cycles, get the very string they had (no string built, its hash already known to every Map).
-   */
-  private readonly ids = new WeakMap<PaneInfo, string>();
-  /**
-   * Per server, the panes that moved (known panes captured because something changed) in its last cycle, and
-   * those that moved in each of its last two: a pane on such a streak, a working agent, is expected to move again,
-   * so the next list asks its screen along.
-   */
-  private readonly streaks = new WeakMap<TmuxServer, { moved: Set<string>; expected: string[] }>();
+  private readonly phases: CyclePhases;
   readonly captureCache: CaptureCache;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<CycleStats> | null = null;
@@ -126,7 +49,8 @@ export class Poller {
   lastSuccessAt: number | null = null;
 
   constructor(private readonly opts: PollerOptions) {
-    this.captureCache = new CaptureCache(opts.captureMaxAgeMs);
+    this.phases = new CyclePhases(opts);
+    this.captureCache = this.phases.captureCache;
   }
 
   start(): void {
@@ -158,7 +82,7 @@ export class Poller {
   /** Current classification of every live pane, for metrics. */
   current(): Array<{ id: string; classification: Classification }> {
     const out: Array<{ id: string; classification: Classification }> = [];
-    for (const [id, t] of this.tracked) if (t.classification) out.push({ id, classification: t.classification });
+    for (const [id, t] of this.phases.tracked) if (t.classification) out.push({ id, classification: t.classification });
     return out;
   }
 
@@ -198,202 +122,42 @@ export class Poller {
     return run;
   }
 
+  /** One cycle: list → plan captures → capture and classify → write → reap, each phase timed by the run. */
   private async cycle(): Promise<CycleStats> {
-    const started = Date.now();
-    const t0 = performance.now();
-    const errors: string[] = [];
+    const run = new CycleRun();
     const servers = this.opts.servers();
-    await this.upkeep; // the last cycle's upkeep (only still running when cycles come back to back)
-
-    const listing = Promise.all(
-      servers.map(async (server) => {
-        const expected = this.streaks.get(server)?.expected ?? [];
-        // Taken before the request, as for any capture (see capturedAt below).
-        const askedAt = Date.now();
-        try {
-          const { panes, screens } = await server.listAndCapture(expected);
-          const prefetch = { ids: new Set(expected), screens: settled(screens), askedAt, landed: false };
-          void prefetch.screens.then(() => (prefetch.landed = true));
-          return { server, panes, ok: true, prefetch };
-        } catch (err) {
-          errors.push(`${server.socket}: list-panes failed: ${(err as Error).message}`);
-          return { server, panes: [] as PaneInfo[], ok: false, prefetch: null };
-        }
-      }),
-    );
     const classifier = this.opts.classifier();
-    // The classifier's upkeep runs while tmux works on the lists: one turn of the event loop first, so the
-    // requests are on their way before this blocks.
-    await nextTurn();
-    try {
-      classifier.prepare?.();
-    } catch (err) {
-      errors.push(`classifier upkeep failed: ${(err as Error).message}`);
-    }
-    const listed = await listing;
-
-    const t1 = performance.now();
-    const now = Date.now();
-    const seen = new Set<string>();
-    const answered = new Set<string>();
-    let captured = 0;
-    let prefetched = 0;
-    let prefetchUnused = 0;
-    let hits = 0;
-    let captureMs = 0;
-    let classifyMs = 0;
-    const expired = new Map<TmuxServer, Array<{ id: string; pane: PaneInfo }>>();
-    const out: CycleOutput = { changes: [], refreshes: [], errors };
-    /** Quiet panes classified while the store writes the changes (see below), by server. */
-    const afterWrite: Array<Array<{ id: string; pane: PaneInfo }>> = [];
-    const classifyAll = (panes: Array<{ id: string; pane: PaneInfo }>, into = out) => {
-      const started = performance.now();
-      for (const { id, pane } of panes) this.classifyPane(classifier, id, pane, now, into);
-      classifyMs += performance.now() - started;
-    };
-
-    await Promise.all(
-      listed.map(async ({ server, panes, ok, prefetch }) => {
-        if (ok) answered.add(server.socket);
-        const wanted: Array<{ id: string; pane: PaneInfo }> = [];
-        const quiet: Array<{ id: string; pane: PaneInfo }> = [];
-        const due: Array<{ id: string; pane: PaneInfo }> = [];
-        for (const pane of panes) {
-          const id = this.idOf(pane);
-          seen.add(id);
-          const need = this.captureCache.check(id, pane, now);
-          if (need === 'changed') {
-            wanted.push({ id, pane });
-            continue;
-          }
-          if (need === 'fresh') hits++;
-          else due.push({ id, pane });
-          quiet.push({ id, pane });
-        }
-        if (due.length > 0) expired.set(server, due);
-        if (ok) this.noteStreaks(server, wanted);
-        const withList = prefetch?.ids ?? new Set<string>();
-        const toCapture = wanted.filter((w) => !withList.has(w.pane.paneId));
-        prefetched += withList.size;
-        prefetchUnused += withList.size - (wanted.length - toCapture.length);
-        // Taken before the request: output landing while the capture is in flight must not count as seen.
-        const capturedAt = Date.now();
-        const captureStarted = performance.now();
-        const capture = settled(toCapture.length > 0 ? server.capturePanes(toCapture.map((w) => w.pane.paneId)) : Promise.resolve(new Map()));
-        if (toCapture.length > 0 || prefetch?.landed === false) {
-          // Panes that need no capture are classified while tmux works on the captures: the two run on different
-          // cores. One turn of the event loop first, so the request is on its way before this blocks.
-          await nextTurn();
-          classifyAll(quiet);
-        } else {
-          // No capture to hide them behind: the quiet panes wait for the store write of this cycle's changes.
-          afterWrite.push(quiet);
-        }
-        if (wanted.length === 0) return;
-        const [asked, along] = await Promise.all([capture, prefetch?.screens ?? settled(Promise.resolve(new Map()))]);
-        captureMs = Math.max(captureMs, Math.max(asked.at, along.at) - captureStarted);
-        for (const result of [asked, along]) {
-          if ('err' in result) errors.push(`${server.socket}: capture failed: ${result.err.message}`);
-        }
-        for (const { id, pane } of wanted) {
-          const fromList = withList.has(pane.paneId);
-          const result = fromList ? along : asked;
-          const text = 'screens' in result ? result.screens.get(pane.paneId) : undefined;
-          if (text === undefined) continue;
-          captured++;
-          this.rememberCapture(id, pane, text, fromList ? prefetch!.askedAt : capturedAt);
-        }
-        classifyAll(wanted);
-      }),
+    const listed = await run.phase(
+      'list',
+      async () => {
+        await this.upkeep; // the last cycle's upkeep (only still running when cycles come back to back)
+        return this.phases.list(run, servers, classifier);
+      },
+      [],
     );
+    run.now = Date.now();
+    const plans = listed.map((listing) => this.phases.planCaptures(run, listing));
+    await Promise.all(plans.map((plan) => this.phases.captureAndClassify(run, plan, classifier)));
+    await run.phase(
+      'store',
+      async () => {
+        await this.phases.write(run, classifier);
+        await this.phases.reap(run, classifier);
+      },
+      undefined,
+    );
+    return this.finish(run, servers);
+  }
 
-    const t3 = performance.now();
-    let changed = 0;
-    let written = 0;
-    const writeOut = async (pending: PendingWrite[]) => {
-      try {
-        changed += await this.write(pending, now);
-        written += pending.length;
-      } catch (err) {
-        errors.push(`store write failed: ${(err as Error).message}`);
-      }
-    };
-    // The store takes the changed panes while this process classifies the quiet ones (Redis runs on the other
-    // core); what those bring (an agent gone idle, a refresh come due) is written after.
-    const writing = writeOut(out.changes);
-    if (afterWrite.length > 0) {
-      await nextTurn(); // the write on its way first
-      const quietOut: CycleOutput = { changes: [], refreshes: out.refreshes, errors };
-      for (const quiet of afterWrite) classifyAll(quiet, quietOut);
-      await writing;
-      if (quietOut.changes.length > 0) await writeOut(quietOut.changes);
-    } else {
-      await writing;
-    }
-
-    // Panes gone from a server that answered are gone; a server that failed to answer keeps its agents.
-    const gone: string[] = [];
-    for (const [id, t] of this.tracked) {
-      if (!seen.has(id) && answered.has(t.pane.socket)) gone.push(id);
-    }
-    for (const id of gone) {
-      this.tracked.delete(id);
-      this.captureCache.forget(id);
-      classifier.forget(id);
-    }
-    if (gone.length > 0) {
-      await this.opts.store.remove(gone).catch((err: Error) => errors.push(`store remove failed: ${err.message}`));
-    }
-
-    const stats: CycleStats = {
-      startedAt: new Date(started).toISOString(),
-      durationMs: Date.now() - started,
-      ok: errors.length === 0,
-      panes: seen.size,
-      captured,
-      prefetched,
-      prefetchUnused,
-      captureCacheHits: hits,
-      capturesAfter: [...expired.values()].reduce((n, due) => n + due.length, 0),
-      written,
-      refreshesAfter: out.refreshes.length,
-      changed,
-      removed: gone.length,
-      phases: { listMs: ms(t1 - t0), captureMs: ms(captureMs), classifyMs: ms(classifyMs), storeMs: ms(performance.now() - t3) },
-      errors,
-    };
+  private finish(run: CycleRun, servers: TmuxServer[]): CycleStats {
+    const stats = run.stats();
     this.cyclesRun++;
     this.lastCycle = stats;
     if (stats.ok) this.lastSuccessAt = Date.now();
-    else this.opts.log?.warn({ errors }, 'poll cycle had errors');
-    this.opts.onCycle?.(stats);
-    this.afterCycle(servers, expired, out.refreshes, now);
+    else this.opts.log?.warn({ errors: stats.errors }, 'poll cycle had errors');
+    this.opts.onCycle?.(stats, run.errorsByPhase);
+    this.afterCycle(servers, run);
     return stats;
-  }
-
-  /** Remembers which of a server's panes moved in this cycle, and which are on a streak (see `streaks`). */
-  private noteStreaks(server: TmuxServer, wanted: Array<{ id: string; pane: PaneInfo }>): void {
-    const before = this.streaks.get(server)?.moved;
-    const moved = new Set<string>();
-    const expected: string[] = [];
-    for (const { id, pane } of wanted) {
-      if (!this.tracked.has(id)) continue; // a first capture: nothing moved
-      moved.add(pane.paneId);
-      if (before?.has(pane.paneId)) expected.push(pane.paneId);
-    }
-    this.streaks.set(server, { moved, expected });
-  }
-
-  /** Writes `pending` (observed at `now`) and remembers it as written; resolves with how many changed the store. */
-  private async write(pending: PendingWrite[], now: number): Promise<number> {
-    if (pending.length === 0) return 0;
-    const result = await this.opts.store.write(pending.map((p) => p.observation));
-    for (const { t, written } of pending) {
-      t.written = written;
-      t.writtenAt = now;
-    }
-    for (const tr of result.transitions) this.opts.onTransition?.(tr.from, tr.to);
-    return result.changed.length;
   }
 
   /**
@@ -403,20 +167,15 @@ export class Poller {
    * observedAt renewed (a refresh that fails is due again next cycle). It runs while the loop waits for the next
    * tick; the next cycle waits for it.
    */
-  private afterCycle(
-    servers: TmuxServer[],
-    expired: Map<TmuxServer, Array<{ id: string; pane: PaneInfo }>>,
-    refreshes: PendingWrite[],
-    now: number,
-  ): void {
+  private afterCycle(servers: TmuxServer[], { expired, refreshes, now }: CycleRun): void {
     const run = () => {
       // One server's upkeep runs in sequence, so that it needs one pool connection, not a second one each cycle.
       const tmuxUpkeep = servers.map(async (server) => {
         await server.refreshQuiet?.();
         const due = expired.get(server);
-        if (due) await this.captureExpired(server, due);
+        if (due) await this.phases.captureExpired(server, due);
       });
-      const renewed = this.write(refreshes, now).catch((err: Error) => {
+      const renewed = this.phases.writePending(refreshes, now).catch((err: Error) => {
         this.opts.log?.warn({ err: err.message }, 'store refresh after the cycle failed');
       });
       // Settled, not all: one server failing must not end the upkeep while the rest (a store write) still runs.
@@ -440,143 +199,4 @@ export class Poller {
       });
     this.upkeep = upkeep;
   }
-
-  private idOf(pane: PaneInfo): string {
-    let id = this.ids.get(pane);
-    if (id === undefined) {
-      id = agentId(this.opts.monitor, pane);
-      this.ids.set(pane, id);
-    }
-    return id;
-  }
-
-  /** Classifies one pane and queues its observation when it moved or its refresh is due. */
-  private classifyPane(classifier: Classifier, id: string, pane: PaneInfo, now: number, out: CycleOutput): void {
-    const t = this.tracked.get(id);
-    if (!t) return; // never captured yet (capture failed): nothing to classify
-    t.pane = pane;
-    let classification: Classification;
-    try {
-      classification = classifier.classify({ id, pane, screen: t.screen, screenChangedAt: t.screenChangedAt, now });
-    } catch (err) {
-      out.errors.push(`${id}: classify failed: ${(err as Error).message}`);
-      return;
-    }
-    t.classification = classification;
-    const last = t.written;
-    const unmoved = last !== null && last.classification === classification && last.screenHash === t.screenHash && samePaneFacts(last.pane, pane);
-    const refreshDue = now - t.writtenAt >= this.opts.refreshEveryMs - t.refreshEarlyMs;
-    if (unmoved && !refreshDue) return;
-    const hash = unmoved ? last.contentHash : contentHash(t.screenHash, pane, classification);
-    const observation = toObservation(this.opts.monitor, id, pane, t, classification, hash, now);
-    const fingerprint = unmoved ? last.fingerprint : observationFingerprint(observation);
-    const written: Written = { classification, screenHash: t.screenHash, pane, contentHash: hash, fingerprint };
-    if (fingerprint !== last?.fingerprint) {
-      out.changes.push({ observation, t, written });
-    } else if (refreshDue) {
-      out.refreshes.push({ observation, t, written });
-    } else {
-      t.written = written; // new objects, same content: next cycle takes the short way again
-    }
-  }
-
-  private async captureExpired(server: TmuxServer, panes: Array<{ id: string; pane: PaneInfo }>): Promise<void> {
-    const capturedAt = Date.now(); // before the request, as in the cycle
-    const screens = await server.capturePanes(panes.map((p) => p.pane.paneId));
-    for (const { id, pane } of panes) {
-      const text = screens.get(pane.paneId);
-      if (text === undefined || !this.tracked.has(id)) continue; // gone meanwhile
-      this.rememberCapture(id, pane, text, capturedAt);
-    }
-  }
-
-  /** A capture of `pane` taken at `at` (before its request went out): the cache and the pane's screen learn it. */
-  private rememberCapture(id: string, pane: PaneInfo, text: string, at: number): void {
-    this.captureCache.captured(id, pane, at);
-    const hash = createHash('sha1').update(text).digest('base64url');
-    const t = this.tracked.get(id);
-    if (!t) {
-      this.tracked.set(id, {
-        pane,
-        screen: text,
-        screenHash: hash,
-        screenChangedAt: at,
-        classification: null,
-        written: null,
-        writtenAt: 0,
-        refreshEarlyMs: Math.floor(Math.random() * (this.opts.refreshEveryMs / 2)),
-      });
-    } else if (t.screenHash !== hash) {
-      t.screen = text;
-      t.screenHash = hash;
-      t.screenChangedAt = at;
-    }
-  }
-}
-
-const ms = (v: number) => Math.round(v * 10) / 10;
-
-type Settled = { screens: Map<string, string>; at: number } | { err: Error; at: number };
-
-/** The screens or the error, with when they landed (performance.now()); never rejects. */
-function settled(screens: Promise<Map<string, string>>): Promise<Settled> {
-  return screens.then(
-    (s) => ({ screens: s, at: performance.now() }),
-    (err: Error) => ({ err, at: performance.now() }),
-  );
-}
-
-function toObservation(
-  monitor: string,
-  id: string,
-  pane: PaneInfo,
-  t: Tracked,
-  c: Classification,
-  hash: string,
-  now: number,
-): AgentObservation {
-  return {
-    id,
-    monitor,
-    socket: pane.socket,
-    target: `${pane.sessionName}:${pane.windowIndex}.${pane.paneIndex}`,
-    session: pane.sessionName,
-    windowIndex: pane.windowIndex,
-    windowName: pane.windowName,
-    paneIndex: pane.paneIndex,
-    paneId: pane.paneId,
-    pid: pane.panePid,
-    command: pane.currentCommand,
-    kind: c.kind,
-    state: c.state,
-    detail: c.detail,
-    screenHash: hash,
-    screen: t.screen,
-    observedAt: now,
-  };
-}
-
-/**
- * The pane fields contentHash covers: a change to any of them is a new observation. Written out rather than
- * samePaneFields(): it runs for every pane of every cycle, and the field-list loop is 8x slower (0.24 ms per 1000).
- */
-function samePaneFacts(a: PaneInfo, b: PaneInfo): boolean {
-  return (
-    a.sessionName === b.sessionName &&
-    a.windowIndex === b.windowIndex &&
-    a.paneIndex === b.paneIndex &&
-    a.windowName === b.windowName &&
-    a.currentCommand === b.currentCommand &&
-    a.panePid === b.panePid
-  );
-}
-
-function contentHash(screenHash: string, pane: PaneInfo, c: Classification): string {
-  const meta = [pane.sessionName, pane.windowIndex, pane.paneIndex, pane.windowName, pane.currentCommand, pane.panePid, c.kind];
-  return createHash('sha1').update(screenHash).update(JSON.stringify(meta)).digest('base64url');
-}
-
-/** Everything that makes a write worth doing; observedAt alone does not. */
-function observationFingerprint(o: AgentObservation): string {
-  return JSON.stringify([o.state, o.screenHash, o.detail]);
 }

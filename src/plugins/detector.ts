@@ -1,14 +1,8 @@
 // State detection from declarative profiles, as `app.detector`.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
-import { createDetector } from '../detect/index.ts';
-import type { Classifier } from '../detect/types.ts';
-
-export type Detector = Classifier & {
-  explain(id: string): unknown;
-  reload(): { ok: boolean; errors: string[]; profiles: string[] };
-  close(): void;
-};
+import { registerDetectorMetrics } from '../collectors/detector.ts';
+import { createDetector, type Detector } from '../detect/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,6 +12,7 @@ declare module 'fastify' {
 
 export default fp<{ config: Config; detector?: Detector }>(
   async (app, { config, detector: given }) => {
+    const onRuleHit = registerDetectorMetrics(app.metrics.registry);
     const detector =
       given ??
       createDetector({
@@ -25,7 +20,7 @@ export default fp<{ config: Config; detector?: Detector }>(
         watch: true,
         stuckAfterMs: config.stuckAfterMs,
         idleAfterMs: config.idleAfterMs,
-        onRuleHit: (kind, rule) => app.metrics.ruleHit(kind, rule),
+        onRuleHit,
         log: (msg) => app.log.info(msg),
       });
     app.decorate('detector', detector);

@@ -19,6 +19,16 @@ function hostName(header: string): string {
   return header.split(':')[0] ?? '';
 }
 
+/**
+ * EventSource cannot send headers, so the event stream alone also takes the token as `?access_token=` (RFC 6750
+ * §2.3), only when no Authorization header is given. Request log lines mask it (src/logging.ts).
+ */
+function streamToken(route: string, authorization: string | undefined, query: unknown): string | undefined {
+  if (route !== '/v1/events' || authorization !== undefined) return undefined;
+  const token = (query as Record<string, unknown> | undefined)?.access_token;
+  return typeof token === 'string' && token !== '' ? token : undefined;
+}
+
 export default fp<{ config: Config }>(
   async (app, { config }) => {
     const expected = config.apiToken ? digest(config.apiToken) : null;
@@ -35,7 +45,7 @@ export default fp<{ config: Config }>(
       const guarded = route.startsWith('/v1/') || (config.metricsAuth && route === '/metrics');
       if (!guarded) return;
       // The scheme, spaces, the token, nothing after it (RFC 6750 tokens hold no spaces).
-      const token = /^bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const token = /^bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? streamToken(route, req.headers.authorization, req.query);
       if (!token || !tokenMatches(token, expected)) throw new Unauthorized();
     });
   },

@@ -1,6 +1,7 @@
 // Where agent state lives (Redis when configured, embedded otherwise), as `app.store`.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
+import { registerStoreMetrics } from '../collectors/store.ts';
 import { createStore } from '../store/index.ts';
 import type { AgentStore } from '../store/types.ts';
 
@@ -22,6 +23,7 @@ export default fp<{ config: Config; store?: AppStore }>(
         ttlSeconds: config.agentTtlSeconds,
         observer: { onCache: (layer, hit) => app.metrics.cache(layer, hit) },
       });
+    registerStoreMetrics(app.metrics.registry, store);
     app.decorate('store', store);
     app.addHook('onClose', async () => {
       await store.close();

@@ -1,6 +1,7 @@
 // The tmux servers we watch, one access object per socket, as `app.tmux`.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
+import { registerTmuxMetrics } from '../collectors/tmux.ts';
 import { createTmuxServer } from '../tmux/index.ts';
 import type { Strategy, TmuxServer, TmuxServerStatus } from '../tmux/types.ts';
 
@@ -20,7 +21,8 @@ declare module 'fastify' {
 
 export default fp<{ config: Config; servers?: TmuxServer[] }>(
   async (app, { config, servers: given }) => {
-    const servers =
+    const observer = registerTmuxMetrics(app.metrics.registry, () => servers);
+    const servers: TmuxServer[] =
       given ??
       config.sockets.map((socket) =>
         createTmuxServer({
@@ -28,7 +30,7 @@ export default fp<{ config: Config; servers?: TmuxServer[] }>(
           strategy: config.strategy,
           poolMin: config.poolMin,
           poolMax: config.poolMax,
-          observer: app.metrics.tmuxObserver,
+          observer,
         }),
       );
     let strategy = config.strategy;

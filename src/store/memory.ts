@@ -12,11 +12,15 @@ import {
   nextHead,
   recordBody,
   toRecord,
+  compareIds,
+  summarize,
   type RecordBody,
   type StoredHead,
+  type VersionedResult,
+  type VersionedWrite,
   type VersionStamp,
 } from './records.ts';
-import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, StoreHealth, WriteResult } from './types.ts';
+import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, StoreChange, StoreHealth, WriteResult } from './types.ts';
 
 export interface MemoryStoreOptions {
   ttlSeconds?: number;
@@ -35,25 +39,6 @@ interface Entry {
   history: StateTransition[]; // oldest first, at most historyLimit
 }
 
-/** One observation plus the lowest version it may be stored at (see `nextHead`). */
-export interface VersionedWrite {
-  obs: AgentObservation;
-  floor: number;
-  /**
-   * The caller's mirror already holds this state and screenHash at `floor`, so this is most likely a refresh: the
-   * Redis store then sends it without screen and body (and in full only if Redis says the version moves after all).
-   */
-  refresh?: boolean;
-}
-
-export interface VersionedResult {
-  record: AgentRecord;
-  changed: boolean;
-  from: AgentRecord['state'] | null | undefined;
-  /** The record's version and times as numbers, so a mirror adopts them without parsing ISO strings. */
-  stamp: VersionStamp;
-}
-
 export class MemoryStore implements AgentStore {
   readonly ttlMs: number;
   readonly historyLimit: number;
@@ -67,6 +52,8 @@ export class MemoryStore implements AgentStore {
   /** Highest removal seq dropped from the log; `since()` below it answers with a full snapshot. */
   private removedFloor = 0;
   private currentSeq = 0;
+  /** Who hears of every change as it is made (the in-process change stream); none for a mirror. */
+  private readonly changeListeners = new Set<(change: StoreChange) => void>();
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.ttlMs = (opts.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000;
@@ -105,7 +92,9 @@ export class MemoryStore implements AgentStore {
         cur.changeSeq = ++this.currentSeq;
         if (from !== undefined) this.pushHistory(cur, from, obs);
       }
-      return { record: toRecord(cur.body, cur.head), changed, from, stamp: cur.head };
+      const record = toRecord(cur.body, cur.head);
+      if (changed) this.emit({ type: 'agent', seq: cur.changeSeq, record, from: from === undefined ? record.state : from });
+      return { record, changed, from, stamp: cur.head };
     });
   }
 
@@ -142,6 +131,12 @@ export class MemoryStore implements AgentStore {
       existing.screen = obs.screen;
       existing.changeSeq = ++this.currentSeq;
     }
+  }
+
+  /** Hear every change (version moved, agent removed) synchronously, in seq order; returns the unsubscribe. */
+  onChange(listener: (change: StoreChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** Every live agent as an observation plus the version already served, for rewriting into Redis. */
@@ -230,6 +225,10 @@ export class MemoryStore implements AgentStore {
   }
 
   health(): StoreHealth {
+    return this.knownHealth();
+  }
+
+  knownHealth(): StoreHealth {
     return { backend: 'memory', up: true, reason: null };
   }
 
@@ -275,11 +274,16 @@ export class MemoryStore implements AgentStore {
   private removeEntry(id: string): void {
     this.dropEntry(id);
     this.removed.set(id, ++this.currentSeq);
+    this.emit({ type: 'removed', seq: this.currentSeq, id });
     while (this.removed.size > this.removedLogLimit) {
       const [oldestId, oldestSeq] = this.removed.entries().next().value!;
       this.removed.delete(oldestId);
       this.removedFloor = oldestSeq;
     }
+  }
+
+  private emit(change: StoreChange): void {
+    for (const listener of this.changeListeners) listener(change);
   }
 
   private dropEntry(id: string): void {
@@ -291,24 +295,6 @@ export class MemoryStore implements AgentStore {
     this.sortedIds ??= [...this.entries.keys()].sort(compareIds);
     return this.sortedIds;
   }
-}
-
-export function summarize(results: VersionedResult[]): WriteResult {
-  const out: WriteResult = { changed: [], transitions: [], refreshed: 0 };
-  for (const r of results) {
-    if (!r.changed) {
-      out.refreshed++;
-      continue;
-    }
-    out.changed.push(r.record);
-    if (r.from !== undefined) out.transitions.push({ id: r.record.id, from: r.from, to: r.record.state });
-  }
-  return out;
-}
-
-/** Byte order of UTF-8, the order Redis uses for ZRANGE BYLEX, so both stores page identically. */
-export function compareIds(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 function upperBound(sorted: string[], id: string): number {

@@ -1,6 +1,7 @@
-// Pieces both store backends share: the version rule, filters, cursors and the shape of a stored record.
+// Pieces both store backends (and the resilient wrapper) share: the version rule, versioned writes and their
+// summary, id order, filters, cursors and the shape of a stored record.
 import type { AgentObservation, AgentRecord, AgentState } from '../agents/model.ts';
-import type { AgentFilter } from './types.ts';
+import type { AgentFilter, WriteResult } from './types.ts';
 
 export const DEFAULT_TTL_SECONDS = 60;
 export const DEFAULT_HISTORY_LIMIT = 100;
@@ -37,8 +38,8 @@ export interface VersionStamp {
 }
 
 /**
- * Every field is named rather than spread: V8 gives `{ ...body, version, … }` a fresh hidden class on each call
- * (~15 µs and a few KB of garbage per record), which was the largest CPU cost of a store write and of a list.
+ * Every field is named rather than spread: V8 gives `{ ...body, version, … }` a fresh hidden class on each call,
+ * which was the largest CPU cost of a store write and of a list (docs/performance.md).
  */
 export function toRecord(body: RecordBody, stamp: VersionStamp, stale = false): AgentRecord {
   return {
@@ -152,4 +153,41 @@ export function decodeCursor(cursor: string): string {
 export function clampLimit(limit: number): number {
   if (!Number.isFinite(limit)) return 1;
   return Math.max(1, Math.floor(limit));
+}
+
+/** One observation plus the lowest version it may be stored at (see `nextHead`). */
+export interface VersionedWrite {
+  obs: AgentObservation;
+  floor: number;
+  /**
+   * The caller's mirror already holds this state and screenHash at `floor`, so this is most likely a refresh: the
+   * Redis store then sends it without screen and body (and in full only if Redis says the version moves after all).
+   */
+  refresh?: boolean;
+}
+
+export interface VersionedResult {
+  record: AgentRecord;
+  changed: boolean;
+  from: AgentRecord['state'] | null | undefined;
+  /** The record's version and times as numbers, so a mirror adopts them without parsing ISO strings. */
+  stamp: VersionStamp;
+}
+
+export function summarize(results: VersionedResult[]): WriteResult {
+  const out: WriteResult = { changed: [], transitions: [], refreshed: 0 };
+  for (const r of results) {
+    if (!r.changed) {
+      out.refreshed++;
+      continue;
+    }
+    out.changed.push(r.record);
+    if (r.from !== undefined) out.transitions.push({ id: r.record.id, from: r.from, to: r.record.state });
+  }
+  return out;
+}
+
+/** Byte order of UTF-8, the order Redis uses for ZRANGE BYLEX, so both stores page identically. */
+export function compareIds(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

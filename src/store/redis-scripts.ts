@@ -5,13 +5,14 @@
 
 /**
  * Compare-and-set of a batch of observations, each one as `nextHead` in records.ts does it. One call per batch
- * rather than per observation saves ioredis and Redis their per-call work (measured: ~4 ms of Node CPU and ~1.5 ms
- * of Redis per 130 observations). A call runs atomically, so the batch size bounds how long it holds Redis up
- * (about 30 µs per changed observation).
+ * rather than per observation saves ioredis and Redis their per-call work (docs/performance.md). A call runs
+ * atomically, so the batch size bounds how long it holds Redis up.
  * KEYS: 1 seq, 2 ids (lex zset), 3 changes (zset by seq), 4 expiry (zset by expiry ms), 5 removed log (zset by
- *       seq), then per observation: agent hash, screen, history stream
- * ARGV: 1 ttl ms, 2 history limit, then per observation WRITE_ARGS values: id, state, screenHash, screen, record
- *       body JSON, observedAt ms, floor version, rule, evidence, '1' for a refresh-only write
+ *       seq), 6 events (the change stream), then per observation: agent hash, screen, history stream
+ * ARGV: 1 ttl ms, 2 history limit, 3 events limit, then per observation WRITE_ARGS values: id, state, screenHash,
+ *       screen, record body JSON, observedAt ms, floor version, rule, evidence, '1' for a refresh-only write
+ * Each change is also appended to the events stream at entry id `<seq>-0`, in the same atomic run as the INCR:
+ * readers of the stream see every change exactly once, in seq order (see EVENT_FIELDS).
  * Returns WRITE_REPLY values per observation: changed 0|1, version, stateSince, changedAt, observedAt, moved 0|1|2,
  * previous state; moved is 0 = state did not move, 1 = new agent, 2 = state moved from `previous state`.
  *
@@ -21,15 +22,20 @@
  * observation and its changed value is -1: the caller then sends it again in full.
  */
 export const WRITE_ARGS = 10;
+/**
+ * Fields of an events stream entry (id `<seq>-0`): t 'a' (agent changed) or 'r' (removed), id, and for 'a' the
+ * record body JSON, v version, since, chg, obs (epoch ms) and from: the state before ('' for a new agent).
+ */
+export const EVENT_FIELDS = ['t', 'id', 'body', 'v', 'since', 'chg', 'obs', 'from'] as const;
 export const WRITE_REPLY = 7;
 export const WRITE_AGENTS_LUA = `
 local ttl = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + ttl
 local reply = {}
-for i = 0, (#KEYS - 5) / 3 - 1 do
-  local agent, screen, history = KEYS[6 + 3 * i], KEYS[7 + 3 * i], KEYS[8 + 3 * i]
-  local a = 2 + ${WRITE_ARGS} * i
+for i = 0, (#KEYS - 6) / 3 - 1 do
+  local agent, screen, history = KEYS[7 + 3 * i], KEYS[8 + 3 * i], KEYS[9 + 3 * i]
+  local a = 3 + ${WRITE_ARGS} * i
   local id, state, sh = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local obs = tonumber(ARGV[a + 6])
   local floor = tonumber(ARGV[a + 7])
@@ -67,6 +73,10 @@ for i = 0, (#KEYS - 5) / 3 - 1 do
       redis.call('ZADD', KEYS[2], 0, id)
       redis.call('ZREM', KEYS[5], id)
     end
+    local from = state
+    if moved == 1 then from = '' elseif moved == 2 then from = prev end
+    redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[3], seq .. '-0', 't', 'a', 'id', id, 'body', ARGV[a + 5],
+      'v', version, 'since', since, 'chg', chg, 'obs', seen, 'from', from)
     if moved ~= 0 then
       redis.call('XADD', history, 'MAXLEN', '~', ARGV[2], '*', 'from', prev, 'to', state, 'at', obs,
         'version', version, 'rule', ARGV[a + 8], 'evidence', ARGV[a + 9])
@@ -89,8 +99,10 @@ return reply
 
 /**
  * Remove one agent and log the removal at a new seq, trimming the log to its limit.
- * KEYS: 1 seq, 2 agent hash, 3 screen, 4 history, 5 ids, 6 changes, 7 expiry, 8 removed log, 9 removed floor
- * ARGV: 1 id, 2 removed log limit, 3 '1' to act only when the agent hash has expired (lazy reaping)
+ * KEYS: 1 seq, 2 agent hash, 3 screen, 4 history, 5 ids, 6 changes, 7 expiry, 8 removed log, 9 removed floor,
+ *       10 events
+ * ARGV: 1 id, 2 removed log limit, 3 '1' to act only when the agent hash has expired (lazy reaping), 4 events limit
+ * The removal is appended to the events stream at `<seq>-0` like a write's change.
  * Returns the removal seq, or 0 when there was nothing to remove.
  */
 export const REMOVE_AGENT_LUA = `
@@ -103,6 +115,7 @@ redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
 local seq = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[8], seq, ARGV[1])
+redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[4], seq .. '-0', 't', 'r', 'id', ARGV[1])
 local excess = redis.call('ZCARD', KEYS[8]) - tonumber(ARGV[2])
 if excess > 0 then
   local dropped = redis.call('ZRANGE', KEYS[8], excess - 1, excess - 1, 'WITHSCORES')

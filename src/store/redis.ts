@@ -4,8 +4,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChainableCommander } from 'ioredis';
 import type { AgentObservation, AgentRecord, AgentState, StateTransition } from '../agents/model.ts';
-import type { VersionedResult, VersionedWrite } from './memory.ts';
-import { compareIds, summarize } from './memory.ts';
 import { ReadCache } from './read-cache.ts';
 import { createRedisClient, toRedisTarget, type RedisClient, type RedisTarget } from './redis-connection.ts';
 import { EXPIRED_IDS_LUA, RAISE_SEQ_LUA, REMOVE_AGENT_LUA, WRITE_AGENTS_LUA, WRITE_REPLY } from './redis-scripts.ts';
@@ -20,6 +18,10 @@ import {
   recordBody,
   toRecord,
   type RecordBody,
+  compareIds,
+  summarize,
+  type VersionedResult,
+  type VersionedWrite,
 } from './records.ts';
 import type {
   AgentFilter,
@@ -41,6 +43,8 @@ export interface RedisStoreOptions {
   ttlSeconds?: number;
   historyLimit?: number;
   removedLogLimit?: number;
+  /** Entries kept in the events stream (approximately, MAXLEN ~); default DEFAULT_EVENTS_LIMIT. */
+  eventsLimit?: number;
   /** Must contain a `{hash tag}` so every key lands in one cluster slot. */
   keyPrefix?: string;
   observer?: StoreObserver;
@@ -50,11 +54,13 @@ export interface RedisStoreOptions {
   reconnectMaxDelayMs?: number;
 }
 
+/** Changes kept in the events stream for readers that fell behind (a reader further back resets). */
+export const DEFAULT_EVENTS_LIMIT = 10_000;
 /** Observations per pipeline: a 1000-agent cycle is one round trip, bigger ones a few. */
 const WRITE_BATCH = 1000;
 /**
  * Observations per call of the write script. Larger calls save little more, and a call holds Redis up for its
- * whole run (about 30 µs per changed observation), so other monitors and readers wait at most ~1.5 ms.
+ * whole run, so this bounds how long other monitors and readers wait (figures: docs/performance.md).
  */
 const SCRIPT_BATCH = 50;
 /** Expired ids reaped per read; the rest go on the next read. */
@@ -77,6 +83,7 @@ export class RedisStore implements AgentStore {
   private readonly ttlMs: number;
   private readonly historyLimit: number;
   private readonly removedLogLimit: number;
+  private readonly eventsLimit: number;
   private readonly prefix: string;
   private readonly cache: ReadCache;
   private readonly connecting: Promise<void>;
@@ -89,6 +96,7 @@ export class RedisStore implements AgentStore {
     this.ttlMs = Math.max(1, Math.round((opts.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000));
     this.historyLimit = opts.historyLimit ?? DEFAULT_HISTORY_LIMIT;
     this.removedLogLimit = opts.removedLogLimit ?? DEFAULT_REMOVED_LOG_LIMIT;
+    this.eventsLimit = opts.eventsLimit ?? DEFAULT_EVENTS_LIMIT;
     this.prefix = opts.keyPrefix ?? DEFAULT_KEY_PREFIX;
     if (!/\{[^}]+\}/.test(this.prefix)) throw new Error(`keyPrefix needs a {hash tag}: ${this.prefix}`);
     this.cache = new ReadCache({ maxAgeMs: opts.readCacheMaxAgeMs ?? 1000, maxEntries: 1000, observer: opts.observer });
@@ -103,7 +111,7 @@ export class RedisStore implements AgentStore {
     });
     // The key count varies with the batch, so it is the first argument of each call.
     client.defineCommand('panewardWrite', { lua: WRITE_AGENTS_LUA });
-    client.defineCommand('panewardRemove', { numberOfKeys: 9, lua: REMOVE_AGENT_LUA });
+    client.defineCommand('panewardRemove', { numberOfKeys: 10, lua: REMOVE_AGENT_LUA });
     client.defineCommand('panewardExpired', { numberOfKeys: 1, lua: EXPIRED_IDS_LUA, readOnly: true });
     client.defineCommand('panewardRaiseSeq', { numberOfKeys: 1, lua: RAISE_SEQ_LUA });
     this.client = client as Scripted<RedisClient>;
@@ -157,7 +165,7 @@ export class RedisStore implements AgentStore {
     await this.connecting;
     try {
       const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
-      for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '0');
+      for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '0', this.eventsLimit);
       unwrap(await pipeline.exec());
     } finally {
       this.cache.invalidate();
@@ -256,6 +264,10 @@ export class RedisStore implements AgentStore {
   }
 
   health(): StoreHealth {
+    return this.knownHealth();
+  }
+
+  knownHealth(): StoreHealth {
     return { backend: 'redis', up: this.up, reason: this.up ? null : this.reason };
   }
 
@@ -309,8 +321,8 @@ export class RedisStore implements AgentStore {
     const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
     for (let start = 0; start < writes.length; start += SCRIPT_BATCH) {
       const end = Math.min(writes.length, start + SCRIPT_BATCH);
-      const keys = [this.key('seq'), this.key('ids'), this.key('changes'), this.key('expiry'), this.key('removed')];
-      const args: Array<string | number | Buffer> = [this.ttlMs, this.historyLimit];
+      const keys = [this.key('seq'), this.key('ids'), this.key('changes'), this.key('expiry'), this.key('removed'), this.key('events')];
+      const args: Array<string | number | Buffer> = [this.ttlMs, this.historyLimit, this.eventsLimit];
       for (let i = start; i < end; i++) {
         const { obs, floor, refresh } = writes[i]!;
         keys.push(this.agentKey(obs.id), this.key(`screen:${obs.id}`), this.key(`history:${obs.id}`));
@@ -350,6 +362,7 @@ export class RedisStore implements AgentStore {
       this.key('expiry'),
       this.key('removed'),
       this.key('removed-floor'),
+      this.key('events'),
     ];
   }
 
@@ -372,7 +385,7 @@ export class RedisStore implements AgentStore {
 
   private async reap(ids: string[]): Promise<void> {
     const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
-    for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '1');
+    for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '1', this.eventsLimit);
     unwrap(await pipeline.exec());
   }
 

@@ -1,10 +1,10 @@
 // Redis with a memory mirror: while Redis is unreachable the loop keeps writing to the mirror, reads serve the
 // mirror marked stale, and when Redis is back the mirror is rewritten through the CAS script.
 import type { AgentObservation, AgentRecord, StateTransition } from '../agents/model.ts';
-import { summarize, type MemoryStore, type VersionedResult, type VersionedWrite } from './memory.ts';
+import type { MemoryStore } from './memory.ts';
 import type { RedisStore } from './redis.ts';
-import { InvalidCursorError } from './records.ts';
-import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, StoreHealth, WriteResult } from './types.ts';
+import { InvalidCursorError, summarize, type VersionedResult, type VersionedWrite } from './records.ts';
+import type { AgentFilter, AgentStore, ListPage, ReadCacheStats, SinceResult, StoreChange, StoreHealth, WriteResult } from './types.ts';
 
 /** Removals made while Redis was down and not yet replayed; beyond this the Redis TTL removes them instead. */
 const MAX_PENDING_REMOVALS = 10_000;
@@ -32,6 +32,7 @@ export class ResilientStore implements AgentStore {
   private probing: Promise<void> | null = null;
   private closed = false;
   private readonly stopListening: () => void;
+  private readonly staleListeners = new Set<(change: StoreChange) => void>();
 
   constructor(
     private readonly redis: RedisStore,
@@ -61,7 +62,9 @@ export class ResilientStore implements AgentStore {
       }
       for (const obs of observations) this.pendingRemovals.delete(obs.id);
       const local = this.mirror.writeVersioned(observations.map((obs) => ({ obs, floor: 0 })));
-      return summarize(local.map((r): VersionedResult => ({ ...r, record: markStale(r.record) })));
+      const stale = local.map((r): VersionedResult => ({ ...r, record: markStale(r.record) }));
+      this.publishStale(stale);
+      return summarize(stale);
     });
   }
 
@@ -78,6 +81,7 @@ export class ResilientStore implements AgentStore {
         }
       }
       for (const id of ids) this.pendingRemovals.add(id);
+      for (const id of ids) this.emitStale({ type: 'removed', seq: this.lastSeq, id });
       for (const id of this.pendingRemovals) {
         if (this.pendingRemovals.size <= MAX_PENDING_REMOVALS) break;
         this.pendingRemovals.delete(id);
@@ -151,7 +155,11 @@ export class ResilientStore implements AgentStore {
   /** Also starts a probe when one is due, so that readiness comes back even while nothing reads or writes. */
   health(): StoreHealth {
     this.resyncSoon();
-    const health = this.redis.health();
+    return this.knownHealth();
+  }
+
+  knownHealth(): StoreHealth {
+    const health = this.redis.knownHealth();
     if (health.up && this.outOfSync !== null) return { backend: 'redis', up: false, reason: this.outOfSync };
     return health;
   }
@@ -239,7 +247,27 @@ export class ResilientStore implements AgentStore {
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
   }
 
-  private noteSeq(seq: number): void {
+  // --- Change stream (events/): changes made while Redis is away are heard here, marked stale, at the last shared
+  // seq; resync() then writes them into Redis, whose events stream publishes them again with seqs of their own.
+
+  /** Hear the changes this process makes while Redis is away; returns the unsubscribe. */
+  onStaleChange(listener: (change: StoreChange) => void): () => void {
+    this.staleListeners.add(listener);
+    return () => this.staleListeners.delete(listener);
+  }
+
+  private publishStale(results: VersionedResult[]): void {
+    for (const r of results) {
+      if (r.changed) this.emitStale({ type: 'agent', seq: this.lastSeq, record: r.record, from: r.from === undefined ? r.record.state : r.from });
+    }
+  }
+
+  private emitStale(change: StoreChange): void {
+    for (const listener of this.staleListeners) listener(change);
+  }
+
+  /** The highest global seq seen by this process (reads, and the change stream's reader): resync raises Redis to it. */
+  noteSeq(seq: number): void {
     if (seq > this.lastSeq) this.lastSeq = seq;
   }
 

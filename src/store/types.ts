@@ -35,6 +35,14 @@ export interface SinceResult {
   full?: boolean;
 }
 
+/**
+ * One published change as a store saw it: a version that moved (with the state before it; equal to the record's
+ * state when only the screen or metadata changed, null for a new agent) or a removal, at its global seq.
+ */
+export type StoreChange =
+  | { type: 'agent'; seq: number; record: AgentRecord; from: AgentState | null }
+  | { type: 'removed'; seq: number; id: string };
+
 export interface StoreHealth {
   backend: 'memory' | 'redis';
   up: boolean;
@@ -67,6 +75,9 @@ export interface AgentStore {
    * the answers are stale (Redis away, the seq standing still) also the local changes since.
    */
   changeTag(): Promise<string>;
+  /** Health for readiness: may start a due reconnection probe, so readiness comes back while nothing writes. */
   health(): StoreHealth;
+  /** The health last seen, from memory only: never starts a probe or any I/O (what a metrics scrape reads). */
+  knownHealth(): StoreHealth;
   close(): Promise<void>;
 }

@@ -14,3 +14,14 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env, uid: num
   const dir = env.TMUX_TMPDIR && env.TMUX_TMPDIR !== '' ? env.TMUX_TMPDIR : '/tmp';
   return join(dir, `tmux-${uid}`, 'default');
 }
+
+/**
+ * The server of the tmux session this process runs in, from `$TMUX` (`<socket path>,<server pid>,<session>`, set
+ * by tmux in every pane), so that paneward started inside `tmux -L work` watches that server; null outside tmux.
+ */
+export function currentSocketPath(env: NodeJS.ProcessEnv = process.env): string | null {
+  const fields = (env.TMUX ?? '').split(',');
+  if (fields.length < 3) return null;
+  const path = fields.slice(0, -2).join(','); // the socket path may itself hold commas; pid and session do not
+  return path.startsWith('/') ? path : null;
+}

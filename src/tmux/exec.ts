@@ -5,7 +5,7 @@ import { tmuxChildEnv } from './env.ts';
 import { TmuxError, isNoServerMessage } from './errors.ts';
 
 export interface ExecOptions {
-  concurrency?: number; // simultaneous tmux subprocesses (8 measured best on 2 cores; see README)
+  concurrency?: number; // simultaneous tmux subprocesses (default chosen by measurement: docs/performance.md)
   timeoutMs?: number;
   tmuxBinary?: string;
   /** Each command run, once it finished: ok when tmux exited 0. */

@@ -4,7 +4,7 @@ import type { TmuxServer } from './types.ts';
 
 export type * from './types.ts';
 export type { TmuxServerOptions } from './server.ts';
-export { defaultSocketPath } from './env.ts';
+export { currentSocketPath, defaultSocketPath } from './env.ts';
 export { TmuxError, type TmuxErrorCode } from './errors.ts';
 export { POOL_DEFAULTS } from './pool.ts';
 

@@ -9,11 +9,9 @@ import { listSessionsCommand } from './queries.ts';
 import type { PoolStats, TmuxObserver } from './types.ts';
 
 /*
- * Defaults, measured on this 2-core machine with 1000 panes (bench/tmux.ts --connections, README.md): one
- * batch of 1000 captures split over 1 / 2 / 4 connections took p50 92 / 71 / 78 ms (full text lines). The tmux
- * server is single-threaded (~150 ms CPU per 1000 full-text captures), so more connections barely help. One warm
- * connection does the batch; a second covers an overlapping query and replaces a dying one without a cold
- * start. The seed design's 5-20 would keep up to 20 attached clients (visible in `list-clients`, each firing
+ * Defaults: the tmux server is single-threaded, so splitting a cycle's captures over more connections barely helps
+ * (docs/performance.md). One warm connection does the batch; a second covers an overlapping query and replaces a
+ * dying one without a cold start. More would keep more attached clients (visible in `list-clients`, each firing
  * client-attached hooks) for no speed gain.
  */
 export const POOL_DEFAULTS = {

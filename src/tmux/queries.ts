@@ -5,10 +5,9 @@ import type { PaneInfo } from './types.ts';
 
 const F = TrustedFormat.literal;
 
-// tmux's cost grows with every field it expands for every pane (about 2 µs each, pane_current_command ~25 µs, a
-// /proc read) and every byte it writes: a list of all 18 fields of 1000 panes took 45-70 ms, these three 4-8 ms
-// (this 2-core machine, 100 panes printing). So every pane reports only what tells whether it changed, and the
-// rest comes for the panes a list selects.
+// tmux's cost grows with every field it expands for every pane (pane_current_command most: a /proc read) and every
+// byte it writes (docs/performance.md). So every pane reports only what tells whether it changed, and the rest
+// comes for the panes a list selects.
 const SUMMARY = F`#{pane_id} #{window_activity} #{pane_dead}`;
 // Fields that are numbers or ids, space-separated; parseDetail reads them back in this order.
 const NUMBERS = F`#{pid} #{session_id} #{window_id} #{window_index} #{pane_index} #{pane_pid} #{pane_dead_status} #{pane_width} #{pane_height} #{pane_active} #{pane_dead_signal}`;
@@ -19,7 +18,7 @@ const TEXTS = [F`#{session_name}`, F`#{window_name}`, F`#{pane_title}`, F`#{pane
  * set by an escape sequence; the command in front, as a job starts or ends; the process, after respawn-pane), and
  * where they are, which `target` shows (swap-window and swap-pane in another session send no notification we
  * hear). Names and the set of panes change by commands tmux notifies (see pool.ts); sizes and the rest at worst
- * show with the refresh between cycles. 1000 panes with 100 active took tmux ~17 ms instead of ~20 with every field.
+ * show with the refresh between cycles. Every field fewer is tmux time saved for every active pane.
  */
 const OUTPUT_NUMBERS = F`#{pane_pid} #{window_index} #{pane_index}`;
 const OUTPUT_TEXTS = [F`#{pane_title}`, F`#{pane_current_command}`];
@@ -40,8 +39,7 @@ const SEPARATORS: Record<DetailRecord, number> = { full: 6, output: 4 };
  * A pane's record: its summary line, then SEP numbers SEP text SEP text SEP text SEP text SEP (`full`) or SEP pid
  * window_index pane_index SEP title SEP command SEP (`output`). The summary holds only digits, `%` and spaces, so it
  * needs no separator; the texts do, and the separator is a fresh random hex nonce per query, so pane text cannot
- * forge a field boundary. 48 bits are unguessable and short (tmux pays for every byte: 24 hex digits made a full
- * list take 45 ms instead of 28).
+ * forge a field boundary. 48 bits are unguessable and short (tmux pays for every byte of every pane's record).
  */
 function paneRecord(separator: string, record: DetailRecord = 'full'): TrustedFormat {
   const sep = TrustedFormat.separator(separator);
@@ -61,9 +59,8 @@ export function paneListQuery(): PaneListQuery {
 /**
  * The cycle's list, as two commands for one round trip: every pane's id, and the summary and `output` record of
  * only the panes active since `activeSince` or dead (parse with parsePaneIds and parsePaneList). A pane in the first
- * and not the second is alive and its window activity is what an earlier list saw. tmux pays ~3.5 µs a pane for
- * any list and ~2 µs per field per pane; a filter in place of the per-pane conditional and two fields fewer for every
- * pane made the list of 1000 panes, 100 active, 14 ms instead of 18.
+ * and not the second is alive and its window activity is what an earlier list saw. tmux pays per pane for any list
+ * and per field per pane, so a filter stands in place of a per-pane conditional and every pane gets few fields.
  */
 export function activeListQueries(activeSince: number): { ids: TmuxCommand; active: PaneListQuery } {
   const separator = randomBytes(6).toString('hex');

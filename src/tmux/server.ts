@@ -24,8 +24,8 @@ import { samePaneFields, type PaneInfo, type PaneListing, type PoolStats, type S
 
 /**
  * A quiet pane's full details (names, size, current command) are asked once per this many refreshes between
- * cycles: each asks the panes whose number ends in one digit, so none pays for all (at 1000 panes a full list costs
- * tmux 45-70 ms, a summary list with the active panes in full ~15-20 ms, a list of one bucket's panes ~16 ms).
+ * cycles: each asks the panes whose number ends in one digit, so none pays for all (a full list of every pane
+ * costs tmux several times a summary list; docs/performance.md).
  */
 const DETAIL_BUCKETS = 10;
 /** Panes a list left out but must know now are asked one by one up to this many; beyond, the list asks everything. */
@@ -137,8 +137,8 @@ export class TmuxServerClient implements TmuxServer {
     const listCommands = active ? [active.ids, active.active.command] : [full!.command];
     const replies = client.runBatch(listCommands);
     // A moment later, so that tmux reads and runs the list alone and writes its reply before it takes the captures
-    // (queued behind the list, they cost no time): the caller reads the list while tmux captures. At 1000 panes the
-    // list came 13 ms after it was asked instead of 17, the captures at 20 ms either way.
+    // (queued behind the list, they cost no time): the caller reads the list while tmux captures, and the list's
+    // reply comes sooner (docs/performance.md).
     const screens =
       capture.length === 0
         ? Promise.resolve(new Map<string, string>())

@@ -1,6 +1,7 @@
 // GET /v1/agents and the per-agent routes, on a fake tmux server driven one poll cycle at a time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createDetector, DetectionTraceSchema } from '../../src/detect/index.ts';
 import { pastSecond } from '../helpers/fake-tmux.ts';
 import { buildTestApp, cycle, getJson, MONITOR } from './helper.ts';
 
@@ -300,7 +301,7 @@ test('/history lists state transitions newest first', async (t) => {
     ],
   );
   assert.ok(body.transitions[0].version > body.transitions[1].version);
-  assert.equal(body.transitions[0].rule, 'generic.pane-dead');
+  assert.equal(body.transitions[0].rule, 'stand-in.pane-dead');
   assert.deepEqual(
     (await getJson(app, `/v1/agents/${id('%1')}/history?limit=1`)).body.transitions.map((tr: { to: string }) => tr.to),
     ['crashed'],
@@ -328,4 +329,20 @@ test('version is 1 when first seen, unchanged while nothing changes, +1 when the
   assert.equal(await version(), 2);
   await cycle(app);
   assert.equal(await version(), 2);
+});
+
+test('/explain answers the detector\'s trace for an agent, in the documented shape', async (t) => {
+  const detector = createDetector({ processes: () => [] });
+  t.after(() => detector.close());
+  const { app, fake, id } = await buildTestApp(t, { detector });
+  fake.setPanes([{ paneId: '%1', currentCommand: 'zsh' }]);
+  fake.setScreen('%1', 'user@host:~$ ');
+  await cycle(app);
+
+  const { res, body } = await getJson(app, `/v1/agents/${id('%1')}/explain`);
+  assert.equal(res.statusCode, 200, res.body);
+  assert.equal(body.id, id('%1'));
+  assert.equal(body.trace.id, id('%1'));
+  assert.equal(body.trace.published.kind, 'shell');
+  assert.deepEqual(DetectionTraceSchema.parse(body.trace), body.trace, 'every field of the trace is in the schema');
 });

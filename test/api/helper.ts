@@ -5,17 +5,18 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { configWith, type Config } from '../../src/config.ts';
 import { agentId } from '../../src/loop/agent-id.ts';
-import { createGenericClassifier } from '../../src/loop/generic-classifier.ts';
-import type { Detector } from '../../src/plugins/detector.ts';
+import type { CycleStats } from '../../src/loop/cycle-run.ts';
+import { createStandInClassifier } from '../helpers/stand-in-classifier.ts';
+import type { Detector } from '../../src/detect/index.ts';
 import { FakeTmuxServer } from '../helpers/fake-tmux.ts';
 
 export const MONITOR = 'testmon';
 export const TOKEN = 'test-token-0123456789abcdef';
 
-/** The generic classifier with the detector's extra members; idle only after an hour, so states hold still. */
+/** The stand-in classifier with the detector's extra members; idle only after an hour, so states hold still. */
 export function genericDetector(idleAfterMs = 3_600_000): Detector {
   return {
-    ...createGenericClassifier({ idleAfterMs }),
+    ...createStandInClassifier({ idleAfterMs }),
     explain: () => null,
     reload: () => ({ ok: true, errors: [], profiles: [] }),
     close: () => undefined,
@@ -31,14 +32,14 @@ export interface TestApp {
 
 export async function buildTestApp(
   t: TestContext,
-  opts: { config?: Partial<Config>; fake?: FakeTmuxServer; servers?: FakeTmuxServer[]; startLoop?: boolean } = {},
+  opts: { config?: Partial<Config>; fake?: FakeTmuxServer; servers?: FakeTmuxServer[]; startLoop?: boolean; detector?: Detector } = {},
 ): Promise<TestApp> {
   const fake = opts.fake ?? new FakeTmuxServer();
   const app = await buildApp(configWith({ monitorId: MONITOR, ...opts.config }), {
     servers: opts.servers ?? [fake],
     startLoop: opts.startLoop ?? false,
     logger: false,
-    detector: genericDetector(),
+    detector: opts.detector ?? genericDetector(),
   });
   t.after(() => app.close());
   return { app, fake, id: (paneId) => agentId(MONITOR, { socket: fake.socket, serverPid: fake.serverPid, paneId }) };
@@ -48,19 +49,7 @@ export async function buildTestApp(
 export async function cycle(app: FastifyInstance, headers: Record<string, string> = {}) {
   const res = await app.inject({ method: 'POST', url: '/v1/monitor/cycle', headers });
   assert.equal(res.statusCode, 200, res.body);
-  return res.json() as {
-    ok: boolean;
-    panes: number;
-    captured: number;
-    prefetched: number;
-    prefetchUnused: number;
-    captureCacheHits: number;
-    capturesAfter: number;
-    refreshesAfter: number;
-    changed: number;
-    removed: number;
-    errors: string[];
-  };
+  return res.json() as CycleStats;
 }
 
 export async function getJson(app: FastifyInstance, url: string, headers: Record<string, string> = {}) {

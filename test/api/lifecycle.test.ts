@@ -15,7 +15,7 @@ test('a dead pane with exit status 0 is exited, with status 1 crashed', async (t
 
   const exited = (await getJson(app, `/v1/agents/${id('%1')}`)).body;
   assert.equal(exited.state, 'exited');
-  assert.equal(exited.detail.rule, 'generic.pane-dead');
+  assert.equal(exited.detail.rule, 'stand-in.pane-dead');
   assert.match(exited.detail.evidence, /status 0/);
   const crashed = (await getJson(app, `/v1/agents/${id('%2')}`)).body;
   assert.equal(crashed.state, 'crashed');

@@ -1,30 +1,7 @@
 // Shared bits of the detection tests: a pane with sensible defaults and screens of a Claude Code session.
-import type { PaneInfo } from '../../src/tmux/types.ts';
 import type { ProcessInfo } from '../../src/detect/index.ts';
 
-export function pane(over: Partial<PaneInfo> = {}): PaneInfo {
-  return {
-    socket: '/tmp/tmux-test/sock',
-    serverPid: 1,
-    sessionId: '$1',
-    sessionName: 'work',
-    windowId: '@1',
-    windowIndex: 0,
-    windowName: 'agent',
-    paneId: '%1',
-    paneIndex: 0,
-    panePid: 4242,
-    currentCommand: 'bash',
-    dead: false,
-    deadStatus: null,
-    windowActivity: 0,
-    width: 100,
-    height: 30,
-    title: '',
-    active: true,
-    ...over,
-  };
-}
+export { pane } from '../helpers/pane.ts';
 
 /** A process tree: an interactive bash with the given children (argv) below it. */
 export function tree(...children: string[][]): ProcessInfo[] {

@@ -18,3 +18,13 @@ test('openapi/openapi.json is a valid OpenAPI 3 document covering every endpoint
     assert.ok(doc.paths[path], `${path} is documented`);
   }
 });
+
+test('the explain trace is documented field by field, not as an empty object', () => {
+  const doc = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8'));
+  const ok = doc.paths['/v1/agents/{id}/explain'].get.responses['200'].content['application/json'].schema;
+  const trace = ok.properties.trace;
+  for (const field of ['kind', 'kindReason', 'rules', 'matched', 'candidate', 'decision', 'published', 'stability', 'activity']) {
+    assert.ok(trace.properties?.[field], `trace.${field} is documented`);
+  }
+  assert.ok(trace.properties.rules.items.properties.evidence, 'each rule attempt is documented');
+});

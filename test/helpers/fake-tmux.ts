@@ -1,5 +1,6 @@
 // An in-memory TmuxServer for API tests: the test sets panes and screens directly and reads back what the
 // monitor asked of it (captures per pane, strategy switches), so caching and strategy can be proven without tmux.
+import { pane } from './pane.ts';
 import type { PaneInfo, PaneListing, PoolStats, Strategy, TmuxServer, TmuxServerStatus } from '../../src/tmux/types.ts';
 
 /** A pane as a test describes it: only the pane id is required, the rest has plain defaults. */
@@ -149,7 +150,7 @@ export class FakeTmuxServer implements TmuxServer {
   }
 
   private complete(p: FakePane, i: number): PaneInfo {
-    return {
+    return pane({
       socket: this.socket,
       serverPid: this.serverPid,
       sessionId: '$0',
@@ -168,6 +169,6 @@ export class FakeTmuxServer implements TmuxServer {
       title: '',
       active: i === 0,
       ...p,
-    };
+    });
   }
 }

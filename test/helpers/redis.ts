@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
 
 export interface PrivateRedis {
@@ -81,6 +82,43 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     cleanup: async () => {
       if (child && child.exitCode === null) child.kill('SIGCONT');
       await stop();
+    },
+  };
+}
+
+export interface FileRedis {
+  /** The private server (valid once the file's `before` hook ran). */
+  readonly server: PrivateRedis;
+  /** A client for assertions; it reconnects by itself when a test stops and restarts the server. */
+  readonly raw: Redis;
+}
+
+/**
+ * One private Redis for a whole test file: started in a `before` hook with a client for assertions, both gone in an
+ * `after` hook. Call at the top level of the file.
+ */
+export function usePrivateRedis(): FileRedis {
+  let server: PrivateRedis | null = null;
+  let raw: Redis | null = null;
+  before(async () => {
+    server = await startPrivateRedis();
+    raw = new Redis(server.url, { retryStrategy: () => 100, maxRetriesPerRequest: 1 });
+    raw.on('error', () => undefined);
+  });
+  after(async () => {
+    raw?.disconnect();
+    await server?.cleanup();
+  });
+  const ready = <T>(v: T | null): T => {
+    if (v === null) throw new Error('usePrivateRedis: used before its before() hook ran');
+    return v;
+  };
+  return {
+    get server() {
+      return ready(server);
+    },
+    get raw() {
+      return ready(raw);
     },
   };
 }

@@ -90,3 +90,40 @@ test('an invalid setting exits at once with one line naming the variable', async
   assert.equal(stderr.trim().split('\n').length, 1);
   assert.match(stderr, /PORT/);
 });
+
+test('paneward in a tmux pane whose server is killed (the terminal hangs up) exits instead of living on', { timeout: 60_000 }, async (t) => {
+  const tmux = await startPrivateTmux();
+  t.after(() => tmux.cleanup());
+  const port = await freePort();
+  const root = new URL('../../', import.meta.url).pathname;
+  const pane = await tmux.newSession(
+    'host',
+    `cd ${root} && TMUX_SOCKETS=${tmux.socket} PORT=${port} LOG_LEVEL=warn exec ${process.execPath} --import tsx src/server.ts`,
+  );
+  const pid = Number((await tmux.tmux('display-message', '-p', '-t', pane, '#{pane_pid}')).trim());
+  t.after(() => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone, as it should be
+    }
+  });
+  let ready = false;
+  for (let i = 0; i < 150 && !ready; i++) {
+    await sleep(200);
+    ready = await fetch(`http://127.0.0.1:${port}/livez`).then((r) => r.ok, () => false);
+  }
+  assert.ok(ready, 'the server in the pane answered');
+
+  await tmux.kill();
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 150 && alive(); i++) await sleep(100);
+  assert.equal(alive(), false, `pid ${pid} still runs 15 s after its terminal hung up`);
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CaptureCache } from '../../src/loop/capture-cache.ts';
 import type { PaneInfo } from '../../src/tmux/types.ts';
-import { pane as basePane } from '../detect/helpers.ts';
+import { pane as basePane } from '../helpers/pane.ts';
 
 const T0 = 1_800_000_000_000; // epoch ms, on a second boundary
 const MAX_AGE = 30_000;

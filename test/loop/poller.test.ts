@@ -6,34 +6,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentObservation } from '../../src/agents/model.ts';
 import type { Classification } from '../../src/detect/types.ts';
 import { agentId } from '../../src/loop/agent-id.ts';
-import { createGenericClassifier } from '../../src/loop/generic-classifier.ts';
+import { createStandInClassifier } from '../helpers/stand-in-classifier.ts';
 import { Poller } from '../../src/loop/poller.ts';
 import { createMemoryStore } from '../../src/store/index.ts';
 import type { AgentStore } from '../../src/store/types.ts';
 import type { PaneInfo, TmuxServer } from '../../src/tmux/types.ts';
 import { FakeTmuxServer, pastSecond } from '../helpers/fake-tmux.ts';
+import { pane } from '../helpers/pane.ts';
 
-function pane(n: number): PaneInfo {
-  return {
-    socket: '/fake/sock',
-    serverPid: 1,
-    sessionId: '$0',
-    sessionName: 's',
-    windowId: `@${n}`,
-    windowIndex: n,
-    windowName: 'w',
-    paneId: `%${n}`,
-    paneIndex: 0,
-    panePid: 100 + n,
-    currentCommand: 'sleep',
-    dead: false,
-    deadStatus: null,
-    windowActivity: 1,
-    width: 80,
-    height: 24,
-    title: '',
-    active: true,
-  };
+/** Pane number n of the fake server. */
+function paneN(n: number): PaneInfo {
+  return pane({ socket: '/fake/sock', sessionId: '$0', sessionName: 's', windowId: `@${n}`, windowIndex: n, windowName: 'w', paneId: `%${n}`, panePid: 100 + n, currentCommand: 'sleep', windowActivity: 1, width: 80, height: 24 });
 }
 
 /** A tmux server whose list-panes takes `delayMs`, recording how many queries ran at once. */
@@ -49,7 +32,7 @@ function slowServer(delayMs: number) {
       server.lists++;
       await sleep(delayMs);
       inFlight--;
-      return [pane(1), pane(2)];
+      return [paneN(1), paneN(2)];
     },
     async listAndCapture(capture: readonly string[]) {
       return { panes: await server.listPanes(), screens: server.capturePanes(capture) };
@@ -66,7 +49,7 @@ function slowServer(delayMs: number) {
 }
 
 function poller(server: TmuxServer, store: AgentStore, intervalMs: number) {
-  const classifier = createGenericClassifier({ idleAfterMs: 5000 });
+  const classifier = createStandInClassifier({ idleAfterMs: 5000 });
   return new Poller({
     monitor: 't',
     servers: () => [server],
@@ -253,7 +236,7 @@ test("the classifier's upkeep runs while the lists are in flight, and an upkeep 
       inFlight--;
     }
   };
-  const generic = createGenericClassifier({ idleAfterMs: 5000 });
+  const generic = createStandInClassifier({ idleAfterMs: 5000 });
   let fail = false;
   const classifier = {
     classify: generic.classify.bind(generic),
@@ -288,7 +271,7 @@ test('quiet panes are classified while the store writes the captured changes; wh
     events.push('written');
     return result;
   };
-  const generic = createGenericClassifier({ idleAfterMs: 60_000 });
+  const generic = createStandInClassifier({ idleAfterMs: 60_000 });
   const p = new Poller({
     monitor: 't',
     servers: () => [server],
@@ -343,7 +326,7 @@ test('the between-cycles hook runs once per cycle, after the upkeep that followe
     monitor: 't',
     servers: () => [server],
     store: createMemoryStore(),
-    classifier: () => createGenericClassifier({ idleAfterMs: 5000 }),
+    classifier: () => createStandInClassifier({ idleAfterMs: 5000 }),
     intervalMs: 1000,
     captureMaxAgeMs: 60_000,
     refreshEveryMs: 60_000,
@@ -354,4 +337,53 @@ test('the between-cycles hook runs once per cycle, after the upkeep that followe
   await p.stop();
   const cycle = ['list', 'upkeep starts', 'upkeep ends', 'between cycles'];
   assert.deepEqual(events, [...cycle, ...cycle]);
+});
+
+test('each phase records its own errors: a failed list under list, a failed capture under capture, a failed write under store', async () => {
+  const fake = new FakeTmuxServer({ socket: '/fake/sock' });
+  fake.setPanes([{ paneId: '%1' }]);
+  fake.setScreen('%1', 'hello');
+  const store = createMemoryStore();
+  const byPhase: Array<Record<string, number>> = [];
+  const p = new Poller({
+    monitor: 't',
+    servers: () => [fake],
+    store,
+    classifier: () => createStandInClassifier({ idleAfterMs: 5000 }),
+    intervalMs: 1000,
+    captureMaxAgeMs: 10_000,
+    refreshEveryMs: 20_000,
+    onCycle: (_stats, errors) => byPhase.push({ ...errors }),
+  });
+  const capture = fake.capturePanes.bind(fake);
+  const list = fake.listAndCapture.bind(fake);
+  const write = store.write.bind(store);
+
+  fake.capturePanes = async () => {
+    throw new Error('capture broke');
+  };
+  let stats = await p.runNow();
+  assert.deepEqual(byPhase.at(-1), { list: 0, capture: 1, classify: 0, store: 0 });
+  assert.match(stats.errors.join('\n'), /\/fake\/sock: capture failed: capture broke/);
+
+  fake.capturePanes = capture;
+  store.write = async () => {
+    throw new Error('store broke');
+  };
+  stats = await p.runNow();
+  assert.deepEqual(byPhase.at(-1), { list: 0, capture: 0, classify: 0, store: 1 });
+  assert.match(stats.errors.join('\n'), /store write failed: store broke/);
+
+  store.write = write;
+  fake.listAndCapture = async () => {
+    throw new Error('list broke');
+  };
+  stats = await p.runNow();
+  assert.deepEqual(byPhase.at(-1), { list: 1, capture: 0, classify: 0, store: 0 });
+  assert.match(stats.errors.join('\n'), /list-panes failed: list broke/);
+
+  fake.listAndCapture = list;
+  stats = await p.runNow();
+  assert.equal(stats.ok, true, stats.errors.join('\n'));
+  await p.stop();
 });

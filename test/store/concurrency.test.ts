@@ -1,16 +1,12 @@
 // Two monitors writing the same agent at once, through two connections: no lost update, no version going back.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { AgentState } from '../../src/agents/model.ts';
 import { createRedisStore, type RedisStore } from '../../src/store/index.ts';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.ts';
+import { usePrivateRedis } from '../helpers/redis.ts';
 import { T0, observation } from './fixtures.ts';
 
-let server: PrivateRedis;
-before(async () => {
-  server = await startPrivateRedis();
-});
-after(() => server.cleanup());
+const redis = usePrivateRedis();
 
 const WRITES_PER_WORKER = 150;
 const WORKERS_PER_STORE = 4;
@@ -29,8 +25,8 @@ async function hammer(store: RedisStore, states: [AgentState, AgentState], clock
 }
 
 test('two stores hammering one agent never lose an update and never move its version backwards', async () => {
-  const one = createRedisStore({ monitor: 'm1', redis: server.url, historyLimit: 100_000, keyPrefix: 'paneward:{race}:' });
-  const two = createRedisStore({ monitor: 'm2', redis: server.url, historyLimit: 100_000, keyPrefix: 'paneward:{race}:' });
+  const one = createRedisStore({ monitor: 'm1', redis: redis.server.url, historyLimit: 100_000, keyPrefix: 'paneward:{race}:' });
+  const two = createRedisStore({ monitor: 'm2', redis: redis.server.url, historyLimit: 100_000, keyPrefix: 'paneward:{race}:' });
   try {
     await Promise.all([one.connected(), two.connected()]);
     const clock = { t: 0 };

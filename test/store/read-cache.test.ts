@@ -1,28 +1,18 @@
 // The `read` cache in front of the Redis store: hits while the global seq stands still, misses after any write.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { createRedisStore, type RedisStoreOptions } from '../../src/store/index.ts';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.ts';
+import { usePrivateRedis } from '../helpers/redis.ts';
 import { T0, observation } from './fixtures.ts';
 
-let server: PrivateRedis;
-let raw: Redis;
-before(async () => {
-  server = await startPrivateRedis();
-  raw = new Redis(server.url);
-});
-after(async () => {
-  raw.disconnect();
-  await server.cleanup();
-});
+const redis = usePrivateRedis();
 
 async function storePair(t: { after(fn: () => Promise<void>): void }, opts: Partial<RedisStoreOptions> = {}) {
-  await raw.flushall();
+  await redis.raw.flushall();
   const events: boolean[] = [];
-  const reader = createRedisStore({ monitor: 'm1', redis: server.url, observer: { onCache: (layer, hit) => events.push(layer === 'read' && hit) }, ...opts });
-  const other = createRedisStore({ monitor: 'm2', redis: server.url });
+  const reader = createRedisStore({ monitor: 'm1', redis: redis.server.url, observer: { onCache: (layer, hit) => events.push(layer === 'read' && hit) }, ...opts });
+  const other = createRedisStore({ monitor: 'm2', redis: redis.server.url });
   await Promise.all([reader.connected(), other.connected()]);
   t.after(async () => {
     await Promise.all([reader.close(), other.close()]);

@@ -1,30 +1,18 @@
 // The Redis store against the shared contract, plus what only Redis has: key layout, TTLs, the CAS script,
 // pipelining and lazy cleanup of the index. Uses a private redis-server on a free port.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { createRedisStore, type RedisStore } from '../../src/store/index.ts';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.ts';
+import { usePrivateRedis } from '../helpers/redis.ts';
 import { storeContract, type ContractOptions } from './contract.ts';
 import { T0, observation } from './fixtures.ts';
 
-let server: PrivateRedis;
-let raw: Redis;
-
-before(async () => {
-  server = await startPrivateRedis();
-  raw = new Redis(server.url);
-});
-
-after(async () => {
-  raw.disconnect();
-  await server.cleanup();
-});
+const redis = usePrivateRedis();
 
 async function freshStore(opts: ContractOptions = {}): Promise<RedisStore> {
-  await raw.flushall();
-  const store = createRedisStore({ monitor: 'm1', redis: server.url, ...opts });
+  await redis.raw.flushall();
+  const store = createRedisStore({ monitor: 'm1', redis: redis.server.url, ...opts });
   assert.equal(await store.connected(), true);
   return store;
 }
@@ -38,10 +26,11 @@ describe('Redis store specifics', () => {
     await store.write([observation('a'), observation('b')]);
     await store.write([observation('a', { state: 'idle', observedAt: T0 + 1 })]);
     await store.remove(['b']);
-    const keys = (await raw.keys('*')).sort();
+    const keys = (await redis.raw.keys('*')).sort();
     assert.deepEqual(keys, [
       'paneward:{agents}:agent:a',
       'paneward:{agents}:changes',
+      'paneward:{agents}:events',
       'paneward:{agents}:expiry',
       'paneward:{agents}:history:a',
       'paneward:{agents}:ids',
@@ -49,27 +38,33 @@ describe('Redis store specifics', () => {
       'paneward:{agents}:screen:a',
       'paneward:{agents}:seq',
     ]);
-    assert.equal(await raw.type('paneward:{agents}:agent:a'), 'hash');
-    assert.equal(await raw.type('paneward:{agents}:history:a'), 'stream');
-    assert.equal(await raw.type('paneward:{agents}:screen:a'), 'string');
-    assert.equal(await raw.get('paneward:{agents}:screen:a'), 'screen of a while idle');
+    assert.equal(await redis.raw.type('paneward:{agents}:agent:a'), 'hash');
+    assert.equal(await redis.raw.type('paneward:{agents}:history:a'), 'stream');
+    assert.equal(await redis.raw.type('paneward:{agents}:screen:a'), 'string');
+    assert.equal(await redis.raw.get('paneward:{agents}:screen:a'), 'screen of a while idle');
     for (const key of ['agent:a', 'screen:a', 'history:a']) {
-      const ttl = await raw.pttl(`paneward:{agents}:${key}`);
+      const ttl = await redis.raw.pttl(`paneward:{agents}:${key}`);
       assert.ok(ttl > 25_000 && ttl <= 30_000, `${key} has the agent TTL (got ${ttl})`);
     }
-    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'v'), '2');
-    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'sh'), 'hash-idle');
-    assert.equal(await raw.hexists('paneward:{agents}:agent:a', 'screen'), 0, 'the screen is not in the record');
-    assert.equal(await raw.get('paneward:{agents}:seq'), '4');
-    assert.equal(await raw.zscore('paneward:{agents}:removed', 'b'), '4');
+    assert.equal(await redis.raw.hget('paneward:{agents}:agent:a', 'v'), '2');
+    assert.equal(await redis.raw.hget('paneward:{agents}:agent:a', 'sh'), 'hash-idle');
+    assert.equal(await redis.raw.hexists('paneward:{agents}:agent:a', 'screen'), 0, 'the screen is not in the record');
+    assert.equal(await redis.raw.get('paneward:{agents}:seq'), '4');
+    assert.equal(await redis.raw.zscore('paneward:{agents}:removed', 'b'), '4');
+    const events = await redis.raw.xrange('paneward:{agents}:events', '-', '+');
+    assert.deepEqual(
+      events.map(([id, f]) => [id, f[1], f[3], f.includes('from') ? f[f.indexOf('from') + 1] : null]),
+      [['1-0', 'a', 'a', ''], ['2-0', 'a', 'b', ''], ['3-0', 'a', 'a', 'working'], ['4-0', 'r', 'b', null]],
+      'every change is an events entry at <seq>-0, in the script that took the seq',
+    );
   });
 
   test('writes go through the CAS script (EVAL/EVALSHA), never WATCH/MULTI', async (t) => {
     const store = await freshStore();
     t.after(() => store.close());
-    await raw.config('RESETSTAT');
+    await redis.raw.config('RESETSTAT');
     for (let i = 0; i < 3; i++) await store.write([observation('a', { state: i % 2 ? 'idle' : 'working', observedAt: T0 + i })]);
-    const stats = await raw.info('commandstats');
+    const stats = await redis.raw.info('commandstats');
     const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
     assert.equal(calls('eval') + calls('evalsha'), 3);
     assert.ok(calls('evalsha') >= 2, 'the script is sent once, then called by sha');
@@ -89,14 +84,14 @@ describe('Redis store specifics', () => {
     const batch = Array.from({ length: 1000 }, (_, i) => observation(`agent-${i}`));
     await store.write(batch);
     assert.equal(pipelines, 1);
-    assert.equal(await raw.zcard('paneward:{agents}:ids'), 1000);
+    assert.equal(await redis.raw.zcard('paneward:{agents}:ids'), 1000);
   });
 
   test('history is a capped stream', async (t) => {
     const store = await freshStore({ historyLimit: 10 });
     t.after(() => store.close());
     for (let i = 0; i < 500; i++) await store.write([observation('a', { state: i % 2 ? 'idle' : 'working', observedAt: T0 + i })]);
-    const length = await raw.xlen('paneward:{agents}:history:a');
+    const length = await redis.raw.xlen('paneward:{agents}:history:a');
     // MAXLEN ~ trims whole stream nodes (100 entries by default), so the stream holds "about" the limit.
     assert.ok(length < 500 && length >= 10, `stream trimmed (length ${length})`);
     assert.equal((await store.history('a', 1000)).length, 10);
@@ -107,13 +102,13 @@ describe('Redis store specifics', () => {
     t.after(() => store.close());
     await store.write([observation('a')]);
     await sleep(500);
-    assert.equal(await raw.exists('paneward:{agents}:agent:a'), 0, 'Redis expired the hash');
-    assert.equal(await raw.zscore('paneward:{agents}:ids', 'a'), '0', 'the index still names it until someone reads');
+    assert.equal(await redis.raw.exists('paneward:{agents}:agent:a'), 0, 'Redis expired the hash');
+    assert.equal(await redis.raw.zscore('paneward:{agents}:ids', 'a'), '0', 'the index still names it until someone reads');
     const page = await store.list({}, 10, null);
     assert.deepEqual(page.agents, []);
-    assert.equal(await raw.zscore('paneward:{agents}:ids', 'a'), null);
-    assert.equal(await raw.zscore('paneward:{agents}:expiry', 'a'), null);
-    assert.equal(await raw.zscore('paneward:{agents}:removed', 'a'), String(page.seq));
+    assert.equal(await redis.raw.zscore('paneward:{agents}:ids', 'a'), null);
+    assert.equal(await redis.raw.zscore('paneward:{agents}:expiry', 'a'), null);
+    assert.equal(await redis.raw.zscore('paneward:{agents}:removed', 'a'), String(page.seq));
   });
 
   test('a version is never raised past a floor it already passed, and a floor below it changes nothing', async (t) => {
@@ -132,7 +127,7 @@ describe('Redis store specifics', () => {
     const store = await freshStore({ ttlSeconds: 30 });
     t.after(() => store.close());
     await store.write([observation('a')]);
-    await raw.pexpire('paneward:{agents}:screen:a', 1000);
+    await redis.raw.pexpire('paneward:{agents}:screen:a', 1000);
     // Text the script must not store: a refresh-only write leaves it out.
     const [result] = await store.writeVersioned([
       { obs: observation('a', { observedAt: T0 + 5, screen: 'not sent' }), floor: 1, refresh: true },
@@ -141,9 +136,9 @@ describe('Redis store specifics', () => {
     assert.equal(result?.record.version, 1);
     assert.equal(result?.record.observedAt, new Date(T0 + 5).toISOString());
     assert.equal(result?.record.detail.rule, 'rule-working', 'the record comes from the observation');
-    assert.equal(await raw.get('paneward:{agents}:screen:a'), 'screen of a while working');
-    assert.ok((await raw.pttl('paneward:{agents}:screen:a')) > 25_000, 'the screen TTL is refreshed too');
-    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'obs'), String(T0 + 5));
+    assert.equal(await redis.raw.get('paneward:{agents}:screen:a'), 'screen of a while working');
+    assert.ok((await redis.raw.pttl('paneward:{agents}:screen:a')) > 25_000, 'the screen TTL is refreshed too');
+    assert.equal(await redis.raw.hget('paneward:{agents}:agent:a', 'obs'), String(T0 + 5));
   });
 
   test('a refresh-only write whose version would move is sent again in full', async (t) => {
@@ -153,7 +148,7 @@ describe('Redis store specifics', () => {
     await store.write([observation('a'), observation('gone')]);
     // Another monitor changed the screen in between, and 'gone' expired: the caller's belief is out of date.
     await other.write([observation('a', { screenHash: 'theirs', screen: 'their screen', observedAt: T0 + 1 })]);
-    await raw.del('paneward:{agents}:agent:gone');
+    await redis.raw.del('paneward:{agents}:agent:gone');
     const seq = await store.seq();
     const results = await store.writeVersioned([
       { obs: observation('a', { observedAt: T0 + 2 }), floor: 1, refresh: true },
@@ -166,7 +161,7 @@ describe('Redis store specifics', () => {
     );
     assert.equal(await store.seq(), seq + 3);
     assert.equal(await store.screen('a'), 'screen of a while working');
-    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'sh'), 'hash-working');
+    assert.equal(await redis.raw.hget('paneward:{agents}:agent:a', 'sh'), 'hash-working');
     assert.equal(await store.screen('gone'), 'screen of gone while working');
     assert.equal((await store.get('gone'))?.detail.rule, 'rule-working');
   });

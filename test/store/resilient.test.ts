@@ -1,60 +1,43 @@
 // Redis going away and coming back: the store keeps working on its memory mirror, serves it marked stale,
 // reports itself down, and rewrites its state into Redis when Redis returns.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { createMemoryStore, createRedisStore, createStore, ResilientStore } from '../../src/store/index.ts';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.ts';
+import { usePrivateRedis } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { storeContract } from './contract.ts';
 import { T0, observation } from './fixtures.ts';
 
-let server: PrivateRedis;
-let raw: Redis;
-before(async () => {
-  server = await startPrivateRedis();
-  raw = new Redis(server.url, { retryStrategy: () => 100, maxRetriesPerRequest: 1 });
-  raw.on('error', () => undefined);
-});
-after(async () => {
-  raw.disconnect();
-  await server.cleanup();
-});
+const redis = usePrivateRedis();
 
 /** stop()/start() that tolerate being called twice, so cleanup hooks can always bring the server back. */
 let redisDown = false;
 async function stopRedis(): Promise<void> {
-  await server.stop();
+  await redis.server.stop();
   redisDown = true;
 }
 async function startRedis(): Promise<void> {
   if (!redisDown) return;
-  await server.start();
+  await redis.server.start();
   redisDown = false;
 }
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 storeContract('resilient (Redis up)', async (opts) => {
-  await raw.flushall();
+  await redis.raw.flushall();
   return new ResilientStore(
-    createRedisStore({ monitor: 'm1', redis: server.url, ...opts }),
+    createRedisStore({ monitor: 'm1', redis: redis.server.url, ...opts }),
     createMemoryStore({ ttlSeconds: opts.ttlSeconds, historyLimit: opts.historyLimit, removedLogLimit: 1 }),
   );
 });
 
 describe('Refreshes through the mirror', () => {
-  const inputBytes = async () => Number(/total_net_input_bytes:(\d+)/.exec(await raw.info('stats'))?.[1]);
+  const inputBytes = async () => Number(/total_net_input_bytes:(\d+)/.exec(await redis.raw.info('stats'))?.[1]);
 
   test('an agent the mirror holds unchanged is refreshed without sending its screen again', async (t) => {
-    await raw.flushall();
-    const store = createStore({ monitor: 'm1', redis: server.url });
+    await redis.raw.flushall();
+    const store = createStore({ monitor: 'm1', redis: redis.server.url });
     t.after(() => store.close());
     const screen = 'x'.repeat(100_000);
     await store.write([observation('a', { screen })]);
@@ -67,9 +50,9 @@ describe('Refreshes through the mirror', () => {
   });
 
   test('two monitors writing one agent: a refresh after the other monitor changed it is written in full', async (t) => {
-    await raw.flushall();
-    const one = createStore({ monitor: 'm1', redis: server.url });
-    const two = createStore({ monitor: 'm2', redis: server.url });
+    await redis.raw.flushall();
+    const one = createStore({ monitor: 'm1', redis: redis.server.url });
+    const two = createStore({ monitor: 'm2', redis: redis.server.url });
     t.after(() => Promise.all([one.close(), two.close()]));
     await one.write([observation('a')]);
     await two.write([observation('a', { screenHash: 'theirs', screen: 'their screen', observedAt: T0 + 1 })]);
@@ -83,8 +66,8 @@ describe('Refreshes through the mirror', () => {
 
 describe('Redis outage', () => {
   test('while Redis is down writes succeed locally, reads are stale, health is down; on return Redis gets the state back', async (t) => {
-    await raw.flushall();
-    const store = createStore({ monitor: 'm1', redis: server.url });
+    await redis.raw.flushall();
+    const store = createStore({ monitor: 'm1', redis: redis.server.url });
     t.after(() => store.close());
     t.after(() => startRedis()); // leave the server running for the next test even if this one fails
 
@@ -141,11 +124,11 @@ describe('Redis outage', () => {
     await waitFor('redis to be back and resynced', () => store.health().up);
     assert.deepEqual(store.health(), { backend: 'redis', up: true, reason: null });
 
-    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'v'), String(lastLocal.version), 'version continues, never back to 1');
-    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'state'), lastLocal.state);
-    assert.equal(await raw.hget('paneward:{agents}:agent:c', 'v'), String(lastC?.version));
-    assert.equal(await raw.exists('paneward:{agents}:agent:b'), 0);
-    assert.ok(Number(await raw.get('paneward:{agents}:seq')) > 2, 'the global seq did not restart below what callers saw');
+    assert.equal(await redis.raw.hget('paneward:{agents}:agent:a', 'v'), String(lastLocal.version), 'version continues, never back to 1');
+    assert.equal(await redis.raw.hget('paneward:{agents}:agent:a', 'state'), lastLocal.state);
+    assert.equal(await redis.raw.hget('paneward:{agents}:agent:c', 'v'), String(lastC?.version));
+    assert.equal(await redis.raw.exists('paneward:{agents}:agent:b'), 0);
+    assert.ok(Number(await redis.raw.get('paneward:{agents}:seq')) > 2, 'the global seq did not restart below what callers saw');
 
     const fresh = await store.get('a');
     assert.equal(fresh?.stale, false);
@@ -162,7 +145,7 @@ describe('Redis outage', () => {
   test('a monitor that starts while Redis is down runs on memory and fills Redis once it appears', async (t) => {
     await stopRedis();
     t.after(() => startRedis());
-    const store = createStore({ monitor: 'm1', redis: server.url });
+    const store = createStore({ monitor: 'm1', redis: redis.server.url });
     t.after(() => store.close());
 
     const result = await store.write([observation('early')]);
@@ -172,23 +155,23 @@ describe('Redis outage', () => {
 
     await startRedis();
     await waitFor('redis to be back and resynced', () => store.health().up);
-    await waitFor('raw client to reconnect', async () => (await raw.ping().catch(() => null)) === 'PONG');
-    assert.equal(await raw.hget('paneward:{agents}:agent:early', 'v'), '1');
+    await waitFor('raw client to reconnect', async () => (await redis.raw.ping().catch(() => null)) === 'PONG');
+    assert.equal(await redis.raw.hget('paneward:{agents}:agent:early', 'v'), '1');
     assert.equal((await store.get('early'))?.stale, false);
   });
 
   test('close() while Redis is down returns and stops reconnecting', { timeout: 20_000 }, async () => {
-    const store = createStore({ monitor: 'closer', redis: server.url });
+    const store = createStore({ monitor: 'closer', redis: redis.server.url });
     await store.write([observation('a')]);
     await stopRedis();
     await store.write([observation('a', { observedAt: T0 + 1 })]);
     await store.close();
     assert.equal(store.health().up, false);
     await startRedis();
-    await waitFor('raw client to reconnect', async () => (await raw.ping().catch(() => null)) === 'PONG');
+    await waitFor('raw client to reconnect', async () => (await redis.raw.ping().catch(() => null)) === 'PONG');
     // Longer than the store's reconnect backoff at this point: a live retry timer would have reconnected by now.
     await sleep(2500);
-    const clients = await raw.client('LIST');
+    const clients = await redis.raw.client('LIST');
     assert.doesNotMatch(String(clients), /name=paneward:closer/);
   });
 });
@@ -197,7 +180,7 @@ describe('Stale list ETags', () => {
   test('while Redis is down, an agent expiring from the mirror moves the list ETag', async (t) => {
     let now = T0;
     const store = new ResilientStore(
-      createRedisStore({ monitor: 'm1', redis: server.url }),
+      createRedisStore({ monitor: 'm1', redis: redis.server.url }),
       createMemoryStore({ ttlSeconds: 5, removedLogLimit: 1, now: () => now }),
     );
     t.after(() => store.close());
@@ -213,13 +196,13 @@ describe('Stale list ETags', () => {
 
 describe('A Redis that stops answering', () => {
   test('costs one command timeout; then nothing waits on it, the mirror serves stale, and it catches up once Redis answers', { timeout: 60_000 }, async (t) => {
-    await raw.flushall();
-    const store = createStore({ monitor: 'm1', redis: server.url });
+    await redis.raw.flushall();
+    const store = createStore({ monitor: 'm1', redis: redis.server.url });
     t.after(() => store.close());
-    t.after(() => server.resume());
+    t.after(() => redis.server.resume());
     await store.write([observation('a')]);
 
-    server.pause();
+    redis.server.pause();
     const first = await store.write([observation('a', { state: 'waiting', observedAt: T0 + 1 })]);
     assert.equal(first.changed[0]?.stale, true, 'the write that met the timeout went to the mirror');
     assert.equal(store.health().up, false);
@@ -248,21 +231,21 @@ describe('A Redis that stops answering', () => {
     }
     assert.ok(slowest.ms < 1000, `the slowest call (${slowest.what}) took ${Math.round(slowest.ms)} ms: it waited on the stopped Redis`);
 
-    server.resume();
+    redis.server.resume();
     await waitFor('the probe to find Redis answering and the rewrite', async () => {
       await store.write([observation('a', { state: 'error', observedAt: T0 + 10_000 })]);
       return store.health().up;
     });
     version += 1; // the state just written
-    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'v'), String(version), 'the versions counted meanwhile reached Redis');
+    assert.equal(await redis.raw.hget('paneward:{agents}:agent:a', 'v'), String(version), 'the versions counted meanwhile reached Redis');
     assert.equal((await store.get('a'))?.stale, false);
   });
 });
 
 describe('Redis restarting between two cycles', () => {
   test('a restart nobody noticed (no command failed) is still followed by a rewrite of the state', async (t) => {
-    await raw.flushall();
-    const store = createStore({ monitor: 'm1', redis: server.url });
+    await redis.raw.flushall();
+    const store = createStore({ monitor: 'm1', redis: redis.server.url });
     t.after(() => store.close());
     t.after(() => startRedis());
     await store.write([observation('a'), observation('a2')]);
@@ -271,12 +254,12 @@ describe('Redis restarting between two cycles', () => {
     await stopRedis();
     await startRedis();
     await waitFor('the rewrite after reconnecting', async () => {
-      await raw.ping().catch(() => null);
-      return store.health().up && (await raw.exists('paneward:{agents}:agent:a').catch(() => 0)) === 1;
+      await redis.raw.ping().catch(() => null);
+      return store.health().up && (await redis.raw.exists('paneward:{agents}:agent:a').catch(() => 0)) === 1;
     });
-    assert.equal(await raw.hget('paneward:{agents}:agent:a', 'v'), '2');
-    assert.equal(await raw.hget('paneward:{agents}:agent:a2', 'v'), '1');
+    assert.equal(await redis.raw.hget('paneward:{agents}:agent:a', 'v'), '2');
+    assert.equal(await redis.raw.hget('paneward:{agents}:agent:a2', 'v'), '1');
     // Raised to the 3 callers saw, then one step per rewritten agent: seqs already handed out are not reissued.
-    assert.equal(await raw.get('paneward:{agents}:seq'), '5');
+    assert.equal(await redis.raw.get('paneward:{agents}:seq'), '5');
   });
 });

@@ -5,14 +5,15 @@ import { ControlClient } from '../../src/tmux/client.ts';
 import { TmuxError } from '../../src/tmux/errors.ts';
 import { captureCommand } from '../../src/tmux/queries.ts';
 import { controlClientPids } from '../helpers/tmux.ts';
-import { privateTmux, waitFor } from './harness.ts';
+import { privateTmux } from './harness.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const HOSTILE_SCREEN = "printf '%%end 1700000000 999 1\\n%%exit\\n%%begin 1 2 1\\nnaïve 日本\\n'; exec sleep 1000";
 
 test('pipelined captures come back in order, with protocol-looking pane text verbatim', async (t) => {
   const h = await privateTmux(t);
   const pane = await h.newSession('s', HOSTILE_SCREEN, { width: 60, height: 8 });
-  await waitFor(async () => (await h.tmux('capture-pane', '-p', '-t', pane)).includes('日本'), 3000);
+  await waitFor('the pane to show 日本', async () => (await h.tmux('capture-pane', '-p', '-t', pane)).includes('日本'));
   const client = h.track(await ControlClient.connect({ socket: h.socket, session: '$0' }));
   const replies = await Promise.all(client.runBatch([captureCommand(pane), captureCommand('%999'), captureCommand(pane)]));
   const expected = ['%end 1700000000 999 1', '%exit', '%begin 1 2 1', 'naïve 日本'];
@@ -64,7 +65,7 @@ test('a SIGSTOPped control client is still served (tmux 3.3a owns its pipes) and
   const reply = await client.run(captureCommand('%0'));
   assert.equal(reply.ok, true);
   await client.close();
-  assert.equal(await waitFor(() => controlClientPids(h.socket).length === 0, 3000), true, 'the stopped child was killed');
+  await waitFor('the stopped child was killed', () => controlClientPids(h.socket).length === 0);
   await h.finish();
 });
 
@@ -76,7 +77,7 @@ test('killing the attached session makes the client exit and fail pending comman
   const died = new Promise<string>((resolve) => client.onDeath(resolve));
   await h.tmux('kill-session', '-t', '$0');
   assert.match(await died, /%exit|exited/);
-  assert.equal(await waitFor(() => controlClientPids(h.socket).length === 0, 3000), true, 'the tmux -C process exits');
+  await waitFor('the tmux -C process exits', () => controlClientPids(h.socket).length === 0);
   await h.finish();
 });
 

@@ -1,15 +1,15 @@
 // Shared setup for the tmux tests: a private server per test and a check that no control client outlives it.
-import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlClientPids, startPrivateTmux, type PrivateTmux } from '../helpers/tmux.ts';
+import { waitFor } from '../helpers/wait.ts';
 import type { TmuxServer } from '../../src/tmux/types.ts';
 
 export interface Harness extends PrivateTmux {
   /** Close `server` when the test ends (even when it fails). */
   track<T extends { close(): Promise<void> }>(server: T): T;
-  /** Close everything tracked and assert no `tmux -C` process on this socket survived. */
+  /** Close everything tracked and fail unless no `tmux -C` process on this socket survives. */
   finish(): Promise<void>;
 }
 
@@ -30,20 +30,9 @@ export async function privateTmux(t: TestContext): Promise<Harness> {
     },
     async finish() {
       await closeAll();
-      await waitFor(() => controlClientPids(tmux.socket).length === 0, 3000);
-      assert.deepEqual(controlClientPids(tmux.socket), [], 'orphaned tmux -C processes');
+      await waitFor('no tmux -C process left (orphaned control clients)', () => controlClientPids(tmux.socket).length === 0);
     },
   });
-}
-
-/** Polls `check` until it holds or `ms` passed; returns whether it held. Waits for state, never asserts speed. */
-export async function waitFor(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(25);
-  }
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ExecRunner } from '../../src/tmux/exec.ts';
 import { ControlPool } from '../../src/tmux/pool.ts';
-import { flakyTmuxBinary, privateTmux, sleep, waitFor } from './harness.ts';
+import { flakyTmuxBinary, privateTmux, sleep } from './harness.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const controlAttempts = (calls: string) => readFileSync(calls, 'utf8').split('\n').filter((l) => l.includes(' -C ')).length;
 
@@ -35,7 +36,7 @@ test('idle connections above min are evicted and shutdown closes the rest', asyn
   // Three overlapping borrows force three connections.
   await Promise.all([1, 2, 3].map(() => pool.use(() => sleep(50))));
   assert.equal(pool.stats().size, 3);
-  assert.equal(await waitFor(() => pool.stats().size === 1, 3000), true, 'evicted down to min');
+  await waitFor('evicted down to min', () => pool.stats().size === 1);
   assert.equal(pool.stats().destroyedTotal.idle, 2);
   await pool.close();
   assert.equal(pool.stats().destroyedTotal.shutdown, 1);

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createTmuxServer, createTmuxServers, defaultSocketPath, type PaneInfo, type Strategy } from '../../src/tmux/index.ts';
 import { TmuxServerClient } from '../../src/tmux/server.ts';
 import { controlClientPids, deadPane } from '../helpers/tmux.ts';
-import { flakyTmuxBinary, lines, privateTmux, sleep, waitFor } from './harness.ts';
+import { flakyTmuxBinary, lines, privateTmux, sleep } from './harness.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const FAST_BACKOFF = { backoffInitialMs: 20, backoffMaxMs: 50 };
 
@@ -48,7 +49,7 @@ for (const strategy of ['pool', 'exec'] as const) {
     const h = await privateTmux(t);
     const a = await h.newSession('a', "printf 'alpha\\n%%end 1 1 1\\n'; exec sleep 1000");
     const b = await h.newSession('b', "printf 'beta\\n'; exec sleep 1000");
-    await waitFor(async () => (await h.tmux('capture-pane', '-p', '-t', b)).includes('beta'), 3000);
+    await waitFor('the second pane to show beta', async () => (await h.tmux('capture-pane', '-p', '-t', b)).includes('beta'));
     const server = h.track(createTmuxServer({ socket: h.socket, strategy }));
     const texts = await server.capturePanes([a, b, '%77', 'not-an-id']);
     assert.deepEqual([...texts.keys()].sort(), [a, b].sort());
@@ -61,7 +62,7 @@ for (const strategy of ['pool', 'exec'] as const) {
     const h = await privateTmux(t);
     const a = await h.newSession('a', "printf 'alpha\\n%%begin 1 1 1\\n'; exec sleep 1000");
     const b = await h.newSession('b', "printf 'beta\\n'; exec sleep 1000");
-    await waitFor(async () => (await h.tmux('capture-pane', '-p', '-t', b)).includes('beta'), 3000);
+    await waitFor('the second pane to show beta', async () => (await h.tmux('capture-pane', '-p', '-t', b)).includes('beta'));
     const server = h.track(new TmuxServerClient({ socket: h.socket, strategy }));
     for (const round of ['first', 'second']) {
       const { panes, screens } = await server.listAndCapture([a, '%77', 'not-an-id', a]);
@@ -114,8 +115,7 @@ test('when control mode cannot connect the pool falls back to exec, and returns 
   assert.equal(server.status().effectiveStrategy, 'exec');
   assert.equal(server.status().up, true);
   rmSync(wrapper.refuseFlag);
-  const back = await waitFor(async () => (await server.listPanes()).length === 1 && server.status().effectiveStrategy === 'pool', 3000);
-  assert.equal(back, true, 'queries went back to the pool');
+  await waitFor('queries went back to the pool', async () => (await server.listPanes()).length === 1 && server.status().effectiveStrategy === 'pool');
   await h.finish();
 });
 
@@ -132,8 +132,7 @@ test('server killed mid-batch: the query ends with an empty result, and the pool
   assert.deepEqual(await server.listPanes(), []);
   assert.equal(server.status().up, false);
   await h.newSession('again', 'sleep 1000');
-  const recovered = await waitFor(async () => (await server.listPanes()).length === 1 && server.status().effectiveStrategy === 'pool', 3000);
-  assert.equal(recovered, true);
+  await waitFor('queries to be served by the pool again', async () => (await server.listPanes()).length === 1 && server.status().effectiveStrategy === 'pool');
   assert.ok((server.poolStats()?.destroyedTotal.dead ?? 0) >= 1);
   await h.finish();
 });
@@ -146,7 +145,7 @@ test('killing the session a pool connection is attached to: the pool replaces th
   await server.listPanes();
   const [before] = controlClientPids(h.socket);
   await h.tmux('kill-session', '-t', '$0');
-  assert.equal(await waitFor(() => !controlClientPids(h.socket).includes(before!), 3000), true, 'the client noticed and exited');
+  await waitFor('the client noticed and exited', () => !controlClientPids(h.socket).includes(before!));
   const panes = await server.listPanes();
   assert.deepEqual(panes.map((p) => p.sessionName), ['b']);
   assert.equal(server.status().effectiveStrategy, 'pool');
@@ -167,8 +166,7 @@ test('a wedged (SIGSTOPped) server: commands time out, then the connection is re
   await assert.rejects(server.listPanes(), (err: Error & { code?: string }) => err.code === 'timeout');
   assert.equal(server.status().up, false);
   process.kill(serverPid, 'SIGCONT');
-  const back = await waitFor(async () => (await server.listPanes()).length === 1 && server.status().effectiveStrategy === 'pool', 3000);
-  assert.equal(back, true, 'a new connection serves queries again');
+  await waitFor('a new connection serves queries again', async () => (await server.listPanes()).length === 1 && server.status().effectiveStrategy === 'pool');
   assert.equal(server.poolStats()!.destroyedTotal.dead, 1);
   await h.finish();
 });
@@ -208,7 +206,7 @@ test('switching strategy at runtime: in-flight work finishes on the old one, the
   await server.listPanes();
   assert.deepEqual(used, ['pool', 'pool', 'exec']);
   assert.equal(server.poolStats(), null);
-  assert.equal(await waitFor(() => controlClientPids(h.socket).length === 0, 3000), true, 'the retired pool closed its clients');
+  await waitFor('the retired pool closed its clients', () => controlClientPids(h.socket).length === 0);
   server.setStrategy('pool');
   await server.listPanes();
   assert.equal(server.status().effectiveStrategy, 'pool');
@@ -263,7 +261,7 @@ for (const strategy of ['pool', 'exec'] as Strategy[]) {
     assert.equal(await command(quiet), await tmuxSays(quiet), 'the unasked pane keeps the command last seen');
     assert.equal(await command(busy), 'bash');
     await h.tmux('send-keys', '-t', busy, 'exec sleep 999', 'Enter');
-    assert.ok(await waitFor(async () => (await tmuxSays(busy)) === 'sleep', 3000));
+    await waitFor('the busy pane to run sleep', async () => (await tmuxSays(busy)) === 'sleep');
     assert.equal(await command(busy), 'sleep', 'the pane that printed is asked again and reports its new command');
   });
 }
@@ -321,7 +319,7 @@ test('through the pool, a list asks an active pane only what its output changes:
   const before = (await server.listPanes()).find((p) => p.paneId === busy)!;
   assert.equal(server.lastList?.outputFacts, 0, 'nothing printed: nothing asked');
   await h.tmux('send-keys', '-t', busy, String.raw`printf '\033]2;agent at work\033\\'; exec sleep 999`, 'Enter');
-  assert.ok(await waitFor(async () => (await h.tmux('display-message', '-p', '-t', busy, '#{pane_current_command}')).trim() === 'sleep', 3000));
+  await waitFor('the busy pane to run sleep', async () => (await h.tmux('display-message', '-p', '-t', busy, '#{pane_current_command}')).trim() === 'sleep');
   const after = (await server.listPanes()).find((p) => p.paneId === busy)!;
   assert.equal(after.title, 'agent at work');
   assert.equal(after.currentCommand, 'sleep');
@@ -385,7 +383,7 @@ test('through the pool, renames, new windows and splits in a session the pool is
   // A split makes %layout-change, which only clients attached to that session hear; the new pane prints nothing.
   const split = (await h.tmux('split-window', '-d', '-P', '-F', '#{pane_id}', '-t', other, 'sleep 1000')).trim();
   // Until the shell tmux starts it with has exec'd sleep, tmux itself reports `bash` as the pane's command.
-  assert.ok(await waitFor(async () => (await h.tmux('display-message', '-p', '-t', split, '#{pane_current_command}')).trim() === 'sleep', 3000));
+  await waitFor('the split pane to run sleep', async () => (await h.tmux('display-message', '-p', '-t', split, '#{pane_current_command}')).trim() === 'sleep');
   panes = await server.listPanes();
   const added = panes.find((p) => p.paneId === split);
   assert.equal(added?.sessionName, 'other2', 'the new pane comes with its details');
@@ -404,7 +402,7 @@ test('through the pool, a quiet pane whose process is killed is listed dead on t
   const victim = (await server.listPanes())[1]!;
   assert.equal(victim.dead, false);
   process.kill(victim.panePid, 'SIGKILL');
-  assert.ok(await waitFor(async () => (await lines(h, 'display-message', '-p', '-t', victim.paneId, '#{pane_dead}'))[0] === '1', 3000));
+  await waitFor('the victim pane to die', async () => (await lines(h, 'display-message', '-p', '-t', victim.paneId, '#{pane_dead}'))[0] === '1');
   const after = (await server.listPanes()).find((p) => p.paneId === victim.paneId);
   assert.equal(after?.dead, true);
   assert.equal(server.lastList?.everything, false);
@@ -419,7 +417,7 @@ test('through the pool, a dead pane respawned into a quiet process is listed ali
   await server.listPanes();
   const victim = (await server.listPanes())[1]!;
   process.kill(victim.panePid, 'SIGKILL');
-  assert.ok(await waitFor(async () => (await server.listPanes()).find((p) => p.paneId === victim.paneId)?.dead === true, 3000));
+  await waitFor('the server to list the victim as dead', async () => (await server.listPanes()).find((p) => p.paneId === victim.paneId)?.dead === true);
   await h.tmux('respawn-pane', '-t', victim.paneId, 'sleep 1000');
   const after = (await server.listPanes()).find((p) => p.paneId === victim.paneId);
   assert.equal(after?.dead, false, 'dead panes are always listed: one left out is alive again');

@@ -1,0 +1,134 @@
+// npm run bench -- events --agents N --clients C [--cycles K] [--json]
+// A private tmux fleet of N agents (a tenth printing, as in the cycle bench), the real server with a private
+// Redis, and C SSE clients of GET /v1/events on loopback in a child process. The loop runs at its one-second
+// pace; K cycles without clients are the baseline, then K with them. Reports the time from each store write (its
+// reply) to each client's receipt of the event, the cycle p50 both ways, and the server's RSS per client.
+import { fork } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { buildApp } from '../src/app.ts';
+import { configWith } from '../src/config.ts';
+import { buildFleet, WARMUP_CYCLES } from './cycle.ts';
+import { percentile } from './lib/stats.ts';
+import { startPrivateRedis } from '../test/helpers/redis.ts';
+import { startPrivateTmux } from '../test/helpers/tmux.ts';
+
+const now = () => performance.timeOrigin + performance.now();
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+/** One cycle, then the rest of a one-second tick; resolves with the cycle's duration (ms). */
+async function paced(run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await run();
+  const took = performance.now() - started;
+  await sleep(Math.max(0, 1000 - took));
+  return took;
+}
+
+function rssAfterGc(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss;
+}
+
+function ask<T>(child: ReturnType<typeof fork>, type: string, msg?: object): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (m: { type: string }) => {
+      if (m.type !== type) return;
+      child.off('message', on);
+      resolve(m as T);
+    };
+    child.on('message', on);
+    if (msg) child.send(msg);
+  });
+}
+
+export async function runEventsBench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { agents: { type: 'string', default: '1000' }, clients: { type: 'string', default: '1000' }, cycles: { type: 'string', default: '30' }, json: { type: 'boolean', default: false } },
+  });
+  const agents = Number(values.agents);
+  const clients = Number(values.clients);
+  const cycles = Number(values.cycles);
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const redis = await startPrivateRedis();
+  const tmux = await startPrivateTmux();
+  let child: ReturnType<typeof fork> | null = null;
+  try {
+    await buildFleet(tmux, agents);
+    const config = configWith({ sockets: [tmux.socket], redis: redis.url, monitorId: 'bench', logLevel: 'silent', eventsHeartbeatMs: 15_000 });
+    const app = await buildApp(config, { startLoop: false, logger: false });
+    const port = Number(new URL(await app.listen({ host: '127.0.0.1', port: 0 })).port);
+    // When each version reached the store (the write's reply), and the seq the stream gave it.
+    const wroteAt = new Map<string, number>();
+    const write = app.store.write.bind(app.store);
+    app.store.write = async (observations) => {
+      const result = await write(observations);
+      const at = now();
+      for (const r of result.changed) wroteAt.set(`${r.id}\0${r.version}`, at);
+      return result;
+    };
+    const writes = new Map<number, number>();
+    let measuring = false;
+    app.events.subscribe(null, (e) => {
+      if (!measuring || e.type !== 'agent' || e.stale) return;
+      const at = wroteAt.get(`${e.agent.id}\0${e.agent.version}`);
+      if (at !== undefined) writes.set(e.seq, at);
+    });
+    const cycleMs = async (n: number) => {
+      const ms: number[] = [];
+      for (let i = 0; i < n; i++) ms.push(await paced(() => app.poller.runNow()));
+      return ms.sort((a, b) => a - b);
+    };
+
+    log(`events bench: ${agents} agents, ${clients} clients; warm-up`);
+    await cycleMs(WARMUP_CYCLES);
+    const rssBefore = rssAfterGc();
+    log('baseline: no clients');
+    const without = await cycleMs(cycles);
+
+    log(`connecting ${clients} clients`);
+    child = fork(new URL('./lib/sse-clients.ts', import.meta.url), [String(port), String(clients)], { execArgv: ['--import', 'tsx'] });
+    const readyP = ask<{ connected: number; snapshots: number; closed: number }>(child, 'ready');
+    // The loop keeps its pace while clients connect.
+    let connecting = true;
+    const background = (async () => {
+      while (connecting) await paced(() => app.poller.runNow());
+    })();
+    const ready = await readyP;
+    connecting = false;
+    await background;
+    await cycleMs(3);
+    const rssWith = rssAfterGc();
+
+    log(`measuring with ${ready.snapshots} clients`);
+    child.send({ type: 'start' });
+    measuring = true;
+    const withClients = await cycleMs(cycles);
+    measuring = false;
+    await sleep(1000); // the last events' way to the clients
+    const report = await ask<{ latencies: [number, number, number]; received: number; expected: number; closed: number }>(child, 'report', { type: 'report', writes: [...writes] });
+    const cycleP50 = { without: round1(percentile(without, 50)), with: round1(percentile(withClients, 50)) };
+    const result = {
+      bench: 'events',
+      agents,
+      clients,
+      cycles,
+      events: writes.size,
+      deliveries: { received: report.received, expected: report.expected, clients_cut: report.closed },
+      latency_ms: { p50: round1(report.latencies[0]), p99: round1(report.latencies[1]), max: round1(report.latencies[2]) },
+      cycle_p50_ms: cycleP50,
+      cycle_p50_ratio: Number((cycleP50.with / cycleP50.without).toFixed(3)),
+      rss_per_client_kb: round1((rssWith - rssBefore) / 1024 / Math.max(1, ready.snapshots)),
+      rss_mb: { before: round1(rssBefore / 2 ** 20), with_clients: round1(rssWith / 2 ** 20) },
+    };
+    if (!values.json) log(JSON.stringify(result, null, 2));
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    child.kill();
+    await app.close();
+  } finally {
+    child?.kill();
+    await tmux.cleanup();
+    await redis.cleanup();
+  }
+}

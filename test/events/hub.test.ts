@@ -1,0 +1,95 @@
+// The change stream over the embedded store: every change once, in seq order, replay, reset, and the transition log.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setImmediate as tick } from 'node:timers/promises';
+import { createChangeSource } from '../../src/events/index.ts';
+import { logTransitions } from '../../src/events/transition-log.ts';
+import type { StreamItem } from '../../src/events/schemas.ts';
+import { createMemoryStore } from '../../src/store/index.ts';
+import type { AgentObservation, AgentState } from '../../src/agents/model.ts';
+import { observation } from '../store/fixtures.ts';
+
+const obs = (id: string, state: AgentState, screen: string, more: Partial<AgentObservation> = {}) =>
+  observation(id, { state, screenHash: screen, observedAt: Date.now(), ...more });
+
+test('every version move and removal of the embedded store is one event, in seq order, never during the write', async () => {
+  const store = createMemoryStore();
+  const { hub, close } = await createChangeSource(store, {});
+  const seen: StreamItem[] = [];
+  hub.subscribe(null, (e) => seen.push(e));
+  await store.write([obs('a', 'working', 's1'), obs('b', 'idle', 's1')]);
+  assert.equal(seen.length, 0, 'delivered after the write returns, not inside it');
+  await store.write([obs('a', 'working', 's2'), obs('b', 'idle', 's1')]); // b unchanged: no event
+  await store.write([obs('a', 'waiting', 's3')]);
+  await store.remove(['b']);
+  await tick();
+  assert.deepEqual(
+    seen.map((e) => (e.type === 'agent' ? [e.seq, e.agent.id, e.from, e.agent.state, e.agent.version] : e.type === 'removed' ? [e.seq, e.id] : [e.seq])),
+    [[1, 'a', null, 'working', 1], [2, 'b', null, 'idle', 1], [3, 'a', 'working', 'working', 2], [4, 'a', 'working', 'waiting', 3], [5, 'b']],
+  );
+  assert.equal(hub.seq, await store.seq());
+  await close();
+});
+
+test('subscribe(since) replays the changes after since, then live ones, each once', async () => {
+  const store = createMemoryStore();
+  const { hub } = await createChangeSource(store, {});
+  await store.write([obs('a', 'working', 's1'), obs('b', 'idle', 's1')]);
+  await store.write([obs('a', 'working', 's2')]); // seq 3, still queued for delivery when the next one subscribes
+  const seen: number[] = [];
+  hub.subscribe(1, (e) => seen.push(e.seq));
+  assert.deepEqual(seen, [2, 3], 'replayed synchronously');
+  await tick();
+  await store.write([obs('b', 'idle', 's2')]);
+  await tick();
+  assert.deepEqual(seen, [2, 3, 4]);
+});
+
+test('a since older than the replay log or newer than the stream gets a reset at the current seq', async () => {
+  const store = createMemoryStore();
+  const { hub } = await createChangeSource(store, { replayLimit: 3 });
+  for (let i = 0; i < 6; i++) await store.write([obs('a', 'working', `s${i}`)]);
+  for (const since of [1, 99]) {
+    const seen: StreamItem[] = [];
+    hub.subscribe(since, (e) => seen.push(e));
+    assert.deepEqual(seen, [{ type: 'reset', seq: 6 }], `since ${since}`);
+  }
+  const seen: number[] = [];
+  hub.subscribe(3, (e) => seen.push(e.seq));
+  assert.deepEqual(seen, [4, 5, 6], 'within the log: replay');
+});
+
+test('a subscriber that throws does not stop the others', async () => {
+  const store = createMemoryStore();
+  const errors: unknown[] = [];
+  const { hub } = await createChangeSource(store, { onListenerError: (e) => errors.push(e) });
+  const seen: number[] = [];
+  hub.subscribe(null, () => {
+    throw new Error('boom');
+  });
+  hub.subscribe(null, (e) => seen.push(e.seq));
+  await store.write([obs('a', 'working', 's1')]);
+  await tick();
+  assert.deepEqual(seen, [1]);
+  assert.equal(errors.length, 1);
+});
+
+test('each state transition of this monitor is logged once at info: agent, target, from → to, rule', async () => {
+  const store = createMemoryStore();
+  const { hub } = await createChangeSource(store, {});
+  const lines: Array<[Record<string, unknown>, string]> = [];
+  const log = { info: (o: Record<string, unknown>, m: string) => lines.push([o, m]) } as never;
+  logTransitions(hub, 'm1', log);
+  await store.write([obs('a', 'working', 's1', { monitor: 'm1' }), obs('x', 'working', 's1', { monitor: 'other' })]);
+  await store.write([obs('a', 'working', 's2', { monitor: 'm1' })]); // screen only: not a transition
+  await store.write([obs('a', 'waiting', 's3', { monitor: 'm1' })]);
+  await tick();
+  assert.deepEqual(
+    lines.map(([o]) => [o.agent, o.from, o.to]),
+    [['a', null, 'working'], ['a', 'working', 'waiting']],
+  );
+  const [fields, msg] = lines[1]!;
+  assert.equal(fields.target, 'a:0.0');
+  assert.equal(typeof fields.rule, 'string');
+  assert.match(msg, /^transition a:0\.0 working → waiting \(.+\)$/);
+});

@@ -1,0 +1,191 @@
+// GET /v1/events on a fake tmux server and the embedded store: snapshot, live events, resume, filters, auth, CORS.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildTestApp, cycle, getJson, TOKEN, assertBadRequestNaming } from '../api/helper.ts';
+import { openSse, type SseConnection } from '../helpers/sse.ts';
+import { pastSecond } from '../helpers/fake-tmux.ts';
+import type { Config } from '../../src/config.ts';
+
+async function listen(t: TestContext, config: Partial<Config> = {}) {
+  const built = await buildTestApp(t, { config });
+  const base = await built.app.listen({ host: '127.0.0.1', port: 0 });
+  return { ...built, base };
+}
+
+function sse(t: TestContext, base: string, path: string, headers: Record<string, string> = {}): Promise<SseConnection> {
+  return openSse(base, path, headers).then((c) => {
+    t.after(() => c.close());
+    return c;
+  });
+}
+
+let activityAgo = 50;
+/** New screen text with a later activity time, so the next cycle captures the pane again. */
+function touch(fake: { setScreen(p: string, t: string): void; updatePane(p: string, patch: object): void }, paneId: string, text: string): void {
+  fake.setScreen(paneId, text);
+  fake.updatePane(paneId, { windowActivity: pastSecond(--activityAgo) });
+}
+
+const agentOf = (c: SseConnection, id: string, version: number) =>
+  c.waitFor((e) => e.event === 'agent' && JSON.parse(e.data).id === id && JSON.parse(e.data).version === version);
+
+test('a fresh connection gets retry, then one snapshot of the agents with their seq, then live agent events with ids', async (t) => {
+  const { app, fake, id, base } = await listen(t);
+  fake.setPanes([{ paneId: '%1', sessionName: 'work' }, { paneId: '%2', sessionName: 'play' }]);
+  fake.setScreen('%1', 'one');
+  await cycle(app);
+
+  const c = await sse(t, base, '/v1/events');
+  assert.equal(c.status, 200);
+  assert.match(String(c.headers['content-type']), /^text\/event-stream/);
+  const snap = await c.waitFor((e) => e.event === 'snapshot');
+  assert.equal(c.events[0]!.retry, 2000, 'retry: comes first');
+  const body = JSON.parse(snap.data);
+  const { body: listed } = await getJson(app, '/v1/agents');
+  assert.deepEqual(body, { agents: listed.agents, seq: listed.seq });
+  assert.equal(snap.id, String(listed.seq));
+
+  touch(fake, '%1', 'two');
+  await cycle(app);
+  const ev = await agentOf(c, id('%1'), 2);
+  const { body: agent } = await getJson(app, `/v1/agents/${id('%1')}`);
+  assert.deepEqual(JSON.parse(ev.data), agent, 'data is the full agent record');
+  assert.equal(Number(ev.id), listed.seq + 1);
+
+  fake.setPanes([{ paneId: '%1', sessionName: 'work' }]);
+  await cycle(app);
+  const gone = await c.waitFor((e) => e.event === 'removed');
+  assert.deepEqual(JSON.parse(gone.data), { id: id('%2') });
+  assert.equal(Number(gone.id), listed.seq + 2);
+});
+
+test('Last-Event-ID (or ?since) resumes with exactly what GET /v1/agents?since returns, then live events', async (t) => {
+  const { app, fake, id, base } = await listen(t);
+  fake.setPanes([{ paneId: '%1' }, { paneId: '%2' }, { paneId: '%3' }]);
+  await cycle(app);
+  const { body: before } = await getJson(app, '/v1/agents');
+  touch(fake, '%1', 'a');
+  await cycle(app);
+  fake.setPanes([{ paneId: '%1' }, { paneId: '%3' }, { paneId: '%4' }]);
+  touch(fake, '%1', 'b'); // %1 moves twice: the resume gives its last version once
+  await cycle(app);
+
+  const { body: since } = await getJson(app, `/v1/agents?since=${before.seq}`);
+  for (const [name, headers, path] of [
+    ['Last-Event-ID', { 'last-event-id': String(before.seq) }, '/v1/events'],
+    ['?since', {}, `/v1/events?since=${before.seq}`],
+  ] as const) {
+    const c = await sse(t, base, path, headers);
+    await c.waitFor((e) => e.event === 'removed').catch((err) => assert.fail(`${name}: ${err.message}; since: ${JSON.stringify({ ...since, agents: since.agents.map((a: { id: string; version: number }) => [a.id, a.version]) })}`));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!c.events.some((e) => e.event === 'snapshot'), `${name}: no snapshot`);
+    const agents = c.events.filter((e) => e.event === 'agent').map((e) => JSON.parse(e.data));
+    const removed = c.events.filter((e) => e.event === 'removed').map((e) => JSON.parse(e.data).id);
+    assert.deepEqual(agents.map((a) => a.id).sort(), since.agents.map((a: { id: string }) => a.id).sort(), name);
+    assert.deepEqual(agents.sort((a, b) => a.id.localeCompare(b.id)), [...since.agents].sort((a, b) => a.id.localeCompare(b.id)), name);
+    assert.deepEqual(removed, since.removed, name);
+    const ids = c.events.filter((e) => e.id !== undefined && e.event !== 'snapshot').map((e) => Number(e.id));
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), `${name}: ids ascend`);
+    assert.equal(Math.max(...ids), since.seq, `${name}: ends at the store's seq`);
+  }
+
+  const { body: three } = await getJson(app, `/v1/agents/${id('%3')}`);
+  touch(fake, '%3', 'live');
+  const c = await sse(t, base, '/v1/events', { 'last-event-id': String(since.seq) });
+  await cycle(app);
+  await agentOf(c, id('%3'), three.version + 1);
+});
+
+test('a Last-Event-ID newer than the store or not a number gets a snapshot instead', async (t) => {
+  const { app, fake, base } = await listen(t);
+  fake.setPanes([{ paneId: '%1' }]);
+  await cycle(app);
+  for (const lastId of ['999999', 'garbage']) {
+    const c = await sse(t, base, '/v1/events', { 'last-event-id': lastId });
+    const snap = await c.waitFor((e) => e.event === 'snapshot');
+    assert.equal(JSON.parse(snap.data).agents.length, 1, lastId);
+  }
+});
+
+test('filters apply to the snapshot and the live events; a bad filter is a 400 naming the field', async (t) => {
+  const { app, fake, id, base } = await listen(t);
+  fake.setPanes([{ paneId: '%1', sessionName: 'work' }, { paneId: '%2', sessionName: 'play' }]);
+  await cycle(app);
+  const c = await sse(t, base, '/v1/events?session=work');
+  const snap = JSON.parse((await c.waitFor((e) => e.event === 'snapshot')).data);
+  assert.deepEqual(snap.agents.map((a: { id: string }) => a.id), [id('%1')]);
+  touch(fake, '%2', 'play changes');
+  touch(fake, '%1', 'work changes');
+  await cycle(app);
+  await agentOf(c, id('%1'), 2);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(!c.events.some((e) => e.event === 'agent' && JSON.parse(e.data).session !== 'work'), 'no agent of another session');
+
+  for (const [query, field] of [['state=sleepy', 'querystring.state'], ['kind=robot', 'querystring.kind'], ['since=-1', 'querystring.since'], ['session=', 'querystring.session'], ['nope=1', 'querystring']] as const) {
+    const res = await app.inject({ method: 'GET', url: `/v1/events?${query}`, headers: { accept: 'text/event-stream' } });
+    assertBadRequestNaming(res, field);
+  }
+});
+
+test('with API_TOKEN the stream wants the bearer token, or ?access_token= (on this route only)', async (t) => {
+  const { app, fake, base } = await listen(t, { apiToken: TOKEN });
+  fake.setPanes([{ paneId: '%1' }]);
+  await cycle(app, { authorization: `Bearer ${TOKEN}` });
+  assert.equal((await app.inject({ url: '/v1/events' })).statusCode, 401);
+  assert.equal((await app.inject({ url: '/v1/events?access_token=wrong-token-0123456789' })).statusCode, 401);
+  assert.equal((await app.inject({ url: `/v1/agents?access_token=${TOKEN}` })).statusCode, 401, 'not on other routes');
+  const viaHeader = await sse(t, base, '/v1/events', { authorization: `Bearer ${TOKEN}` });
+  await viaHeader.waitFor((e) => e.event === 'snapshot');
+  const viaQuery = await sse(t, base, `/v1/events?access_token=${TOKEN}`);
+  await viaQuery.waitFor((e) => e.event === 'snapshot');
+});
+
+test('a heartbeat comment comes at least every EVENTS_HEARTBEAT_MS', async (t) => {
+  const { base } = await listen(t, { eventsHeartbeatMs: 1000 });
+  const c = await sse(t, base, '/v1/events');
+  await c.waitFor((e) => e.event === 'snapshot');
+  const started = Date.now();
+  while (c.comments.length < 2 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(c.comments.length >= 2, `comments: ${c.comments.length}`);
+});
+
+test('paneward_events_clients counts the open streams', async (t) => {
+  const { app, base } = await listen(t);
+  const gauge = async () => Number(/^paneward_events_clients (\d+)$/m.exec((await app.inject({ url: '/metrics' })).body)?.[1]);
+  assert.equal(await gauge(), 0);
+  const a = await sse(t, base, '/v1/events');
+  const b = await sse(t, base, '/v1/events');
+  await a.waitFor((e) => e.event === 'snapshot');
+  await b.waitFor((e) => e.event === 'snapshot');
+  assert.equal(await gauge(), 2);
+  a.close();
+  await a.ended;
+  for (let i = 0; i < 100 && (await gauge()) !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(await gauge(), 1);
+});
+
+test('CORS_ORIGINS: a listed origin gets its preflight and CORS headers on the API and the stream; others none', async (t) => {
+  const { app, base } = await listen(t, { corsOrigins: ['https://board.example.com'] });
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/v1/events',
+    headers: { origin: 'https://board.example.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization,last-event-id' },
+  });
+  assert.equal(preflight.statusCode, 204);
+  assert.equal(preflight.headers['access-control-allow-origin'], 'https://board.example.com');
+  assert.match(String(preflight.headers['access-control-allow-headers']), /authorization/i);
+  assert.match(String(preflight.headers['access-control-allow-headers']), /last-event-id/i);
+  const list = await app.inject({ url: '/v1/agents', headers: { origin: 'https://board.example.com' } });
+  assert.equal(list.headers['access-control-allow-origin'], 'https://board.example.com');
+  const other = await app.inject({ url: '/v1/agents', headers: { origin: 'https://evil.example.com' } });
+  assert.equal(other.headers['access-control-allow-origin'], undefined);
+  const c = await sse(t, base, '/v1/events', { origin: 'https://board.example.com' });
+  assert.equal(c.headers['access-control-allow-origin'], 'https://board.example.com');
+});
+
+test('without CORS_ORIGINS no CORS headers are sent', async (t) => {
+  const { app } = await listen(t);
+  const res = await app.inject({ url: '/v1/agents', headers: { origin: 'https://board.example.com' } });
+  assert.equal(res.headers['access-control-allow-origin'], undefined);
+});
+
