@@ -9,12 +9,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startStandin, type Standin } from '../test/standin/server.ts';
 import type { Mode } from '../test/standin/modes.ts';
 import { startPrivateTmux, type PrivateTmux } from '../test/helpers/tmux.ts';
+import { captureUnprofiled } from './capture-unprofiled.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SCREENS = join(ROOT, 'test/fixtures/screens');
 const BIN = join(ROOT, 'tools/agent-clis/node_modules/.bin');
 /** Kinds whose fixtures this script owns (aider's are written by hand). */
-const CAPTURED_KINDS = ['claude-code', 'codex', 'gemini-cli', 'shell', 'program'] as const;
+const CAPTURED_KINDS = ['claude-code', 'codex', 'gemini-cli', 'agent', 'shell', 'program'] as const;
 type Kind = (typeof CAPTURED_KINDS)[number];
 
 const SIZES = [
@@ -48,6 +49,8 @@ interface Capture {
   state: string;
   screen: string;
   note: string;
+  /** For kind `agent` (CLIs without a profile): which CLI, so the fixture test and the accuracy table know. */
+  cli?: string;
 }
 const captures: Capture[] = [];
 
@@ -92,13 +95,13 @@ async function waitQuiet(pane: string, quietMs: number, timeoutMs: number): Prom
   return last;
 }
 
-function save(kind: Kind, state: string, screen: string | undefined, note: string): void {
+function save(kind: Kind, state: string, screen: string | undefined, note: string, cli?: string): void {
   if (screen === undefined || screen.trim() === '') {
     log(`SKIP ${kind}/${state}: ${note} (the expected screen never showed)`);
     return;
   }
   // Kept byte for byte: `capture-pane -J` keeps trailing spaces, and the poller sees exactly this.
-  captures.push({ kind, state, screen, note });
+  captures.push({ kind, state, screen, note, ...(cli ? { cli } : {}) });
   log(`got  ${kind}/${state}: ${note}`);
 }
 
@@ -540,6 +543,26 @@ async function programs(): Promise<void> {
   await closePane('program');
 }
 
+/** The helpers the walk of unprofiled CLIs (capture-unprofiled.ts) drives them with. */
+function harness() {
+  return {
+    bin: BIN,
+    standinUrl: standin.url,
+    setMode: (mode: Mode) => standin.setMode(mode),
+    freshDirs,
+    openPane,
+    closePane,
+    screenOf,
+    waitFor,
+    waitQuiet,
+    sendText,
+    submit,
+    keys,
+    save: (cli: string, state: string, screen: string | undefined, note: string) => save('agent', state, screen, `${cli}: ${note}`, cli),
+    killLeftovers,
+  };
+}
+
 // ---- Writing the files ----
 
 /** Writes the captures as <state>-<n>.txt: replacing the kind's files, or (`add`) numbering after them. */
@@ -554,12 +577,15 @@ function writeFixtures(kinds: readonly Kind[], add: boolean): void {
       if (add) counts.set(m[1]!, Math.max(counts.get(m[1]!) ?? 0, Number(m[2])));
       else unlinkSync(join(dir, name));
     }
+    const sources: Record<string, { cli: string; note: string }> = {};
     for (const c of captures.filter((x) => x.kind === kind)) {
       const n = (counts.get(c.state) ?? 0) + 1;
       counts.set(c.state, n);
       writeFileSync(join(dir, `${c.state}-${n}.txt`), c.screen);
+      if (c.cli) sources[`${c.state}-${n}.txt`] = { cli: c.cli, note: c.note };
       log(`wrote ${kind}/${c.state}-${n}.txt  (${c.note})`);
     }
+    if (Object.keys(sources).length > 0) writeFileSync(join(dir, 'sources.json'), `${JSON.stringify(sources, null, 2)}\n`);
   }
 }
 
@@ -582,9 +608,10 @@ async function main(): Promise<void> {
     const clis = { 'claude-code': claude, codex, 'gemini-cli': gemini } as const;
     for (const kind of kinds) {
       if (add) {
-        if (kind === 'shell' || kind === 'program') throw new Error('--add captures agent hard negatives only');
+        if (kind === 'shell' || kind === 'program' || kind === 'agent') throw new Error('--add captures agent hard negatives only');
         await hardNegatives(clis[kind]);
-      } else if (kind === 'shell') await shells();
+      } else if (kind === 'agent') await captureUnprofiled(harness());
+      else if (kind === 'shell') await shells();
       else if (kind === 'program') await programs();
       else {
         const cli = clis[kind];

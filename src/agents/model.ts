@@ -15,7 +15,7 @@ export const AGENT_STATES = [
 ] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
 
-export const AGENT_KINDS = ['claude-code', 'codex', 'gemini-cli', 'aider', 'shell', 'program'] as const;
+export const AGENT_KINDS = ['claude-code', 'codex', 'gemini-cli', 'aider', 'agent', 'shell', 'program'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
 
 /** Why an agent is in its state: the rule that decided, the line that showed it, how sure we are. */

@@ -5,7 +5,7 @@ import type { PaneInfo } from '../tmux/types.ts';
 import { BUILT_IN_PROFILES, classifyWith, createDetector, deadPane } from './detector.ts';
 import { identifyKind, kindFromCommand } from './kind.ts';
 import { loadProfiles, type LoadedProfile } from './profile.ts';
-import type { RuleAttempt } from './types.ts';
+import type { ProcessInfo, RuleAttempt } from './types.ts';
 
 export { createDetector, BUILT_IN_PROFILES, type Detector, type DetectorOptions } from './detector.ts';
 export { loadProfiles, parseProfileFile, ProfileSchema, RuleSchema, type Profile, type Rule } from './profile.ts';
@@ -35,21 +35,22 @@ function builtInProfiles(): Map<string, LoadedProfile> {
 }
 
 /**
- * Classify one screen with the built-in profiles: no process tree, no history, no stability. The kind comes
- * from `hints.kind`, else the pane's current command, else the screen's signature. `hints.quietMs` (how long
+ * Classify one screen with the built-in profiles: no history, no stability. The kind comes from `hints.kind`,
+ * else the process tree in `hints.processes` (as the loop reads it from /proc), else the pane's current command,
+ * else the screen's signature. `hints.quietMs` (how long
  * the screen has been still) is the one piece of history a single screen cannot show; profiles that fall back
  * to screen activity (programs) need it to tell working from idle, and without it a screen counts as quiet.
  */
 export function classifyScreen(
   screen: string,
-  hints: { kind?: AgentKind; pane?: Partial<PaneInfo>; quietMs?: number } = {},
+  hints: { kind?: AgentKind; pane?: Partial<PaneInfo>; quietMs?: number; processes?: ProcessInfo[] } = {},
 ): { kind: AgentKind; state: AgentState; detail: StateDetail; trace: ScreenTrace } {
   const profiles = builtInProfiles();
   const pane = hints.pane ?? {};
   const view = { title: pane.title ?? '', command: pane.currentCommand ?? '' };
   const { kind, reason } = hints.kind
     ? { kind: hints.kind, reason: 'given as a hint' }
-    : identifyKind(profiles, [], view, screen);
+    : identifyKind(profiles, hints.processes ?? [], view, screen);
   const dead = deadPane({ dead: pane.dead ?? false, deadStatus: pane.deadStatus ?? null, deadSignal: pane.deadSignal ?? null });
   if (dead) {
     return {
@@ -58,7 +59,8 @@ export function classifyScreen(
       trace: { kindReason: reason, profile: null, rules: [], matched: [], decision: dead.detail.evidence },
     };
   }
-  const c = classifyWith(profiles, kind, screen, view, hints.quietMs, { idleAfterMs: 5000, stuckAfterMs: Number.POSITIVE_INFINITY, now: Date.now() });
+  const quiet = hints.quietMs === undefined ? undefined : { quietMs: hints.quietMs, workQuietMs: hints.quietMs };
+  const c = classifyWith(profiles, kind, screen, view, quiet, { idleAfterMs: 5000, stuckAfterMs: Number.POSITIVE_INFINITY, now: Date.now() });
   return {
     kind,
     state: c.classification.state,

@@ -34,7 +34,12 @@ export interface KindResult {
   reason: string;
   /** Decided by the process tree or pane facts rather than by screen text. */
   fromProcess: boolean;
+  /** For the generic `agent`: the process taken for it (it stays an agent while this process runs). */
+  pid?: number;
 }
+
+/** The generic kind for an agent CLI without a profile of its own. */
+export const GENERIC_AGENT: AgentKind = 'agent';
 
 function matchesAny(patterns: string[], value: string): boolean {
   return patterns.some((p) => compile(p).test(value));
@@ -80,6 +85,36 @@ function isShell(profiles: Map<string, LoadedProfile>, name: string): boolean {
 }
 
 /**
+ * An interactive program no profile names that draws an agent's screen (the `agent` profile's signature: an input
+ * line near the bottom and a model name or an agent's words), and is none of the programs that never are agents
+ * (`identify.never`: pagers, editors, monitors — a man page about GPT is still a man page). `tree` is the pane's
+ * processes below its shell, or all of them when the pane runs the program itself; [] when unknown.
+ */
+export function genericAgent(
+  profiles: Map<string, LoadedProfile>,
+  programs: ProcessInfo[],
+  pane: { title: string; command: string },
+  screen: string,
+): KindResult | null {
+  const profile = profiles.get(GENERIC_AGENT);
+  if (!profile) return null;
+  const never = profile.identify.never;
+  const command = pane.command.replace(/^-/, '');
+  if (command && matchesAny(never, command)) return null;
+  if (programs.some((p) => identities(p).some((n) => matchesAny(never, basename(n))))) return null;
+  const line = signaturePresent(profile, viewScreen(screen, pane, profile.input));
+  if (line === null) return null;
+  const top = programs[0];
+  const name = top ? (top.argv.join(' ').slice(0, 80) || top.comm) : command || '(no command)';
+  return {
+    kind: GENERIC_AGENT,
+    reason: `\`${name}\` is no known agent but draws an agent's screen: ${line.trim().slice(0, 80)}`,
+    fromProcess: false,
+    ...(top ? { pid: top.pid } : {}),
+  };
+}
+
+/**
  * The kind of a live pane. `tree` is [] when the process tree is unknown (not readable, or a pure screen
  * classification): then tmux's command and the screen decide. A pane whose own process is a shell is a
  * `shell` even while a foreground job runs in it; a pane started with another command is a `program`.
@@ -96,13 +131,20 @@ export function identifyKind(
   if (root) {
     const rootName = root.argv[0] ? basename(root.argv[0]) : root.comm;
     if (isShell(profiles, rootName) || isShell(profiles, root.comm)) {
-      return { kind: 'shell', reason: `pane process ${root.pid} is the shell \`${rootName}\`; no agent below it`, fromProcess: true };
+      const job = tree.length > 1 ? genericAgent(profiles, tree.slice(1), pane, screen) : null;
+      return job ?? { kind: 'shell', reason: `pane process ${root.pid} is the shell \`${rootName}\`; no agent below it`, fromProcess: true };
     }
-    return { kind: 'program', reason: `pane process ${root.pid} \`${rootName}\` is neither an agent nor a shell`, fromProcess: true };
+    return (
+      genericAgent(profiles, tree, pane, screen) ?? {
+        kind: 'program',
+        reason: `pane process ${root.pid} \`${rootName}\` is neither an agent nor a shell`,
+        fromProcess: true,
+      }
+    );
   }
   const byCommand = kindFromCommand(profiles, pane.command);
   if (byCommand) return { kind: byCommand, reason: `pane_current_command \`${pane.command}\` matched ${byCommand}`, fromProcess: true };
-  const bySignature = kindFromSignature(profiles, screen, pane);
+  const bySignature = kindFromSignature(profiles, screen, pane) ?? genericAgent(profiles, [], pane, screen);
   if (bySignature) return bySignature;
   return { kind: 'program', reason: `\`${pane.command || '(no command)'}\` is neither an agent nor a shell`, fromProcess: false };
 }

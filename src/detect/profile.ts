@@ -74,6 +74,10 @@ export const ProfileSchema = z
         processes: z.array(RegexSchema).default([]).describe("Tested against each process's comm, argv[0], and the script an interpreter runs"),
         commands: z.array(RegexSchema).default([]).describe("Tested against tmux's pane_current_command"),
         signature: z.array(MatcherSchema).default([]).describe('Screen text that shows this UI is drawn'),
+        never: z
+          .array(RegexSchema)
+          .default([])
+          .describe('Names of processes that are never this kind, whatever the screen shows (pagers, editors, monitors)'),
       })
       .strict()
       .optional(),
@@ -113,6 +117,7 @@ export const ProfileSchema = z
     });
     for (const [i, re] of (p.identify?.processes ?? []).entries()) checkPlain(re, ['identify', 'processes', i], ctx);
     for (const [i, re] of (p.identify?.commands ?? []).entries()) checkPlain(re, ['identify', 'commands', i], ctx);
+    for (const [i, re] of (p.identify?.never ?? []).entries()) checkPlain(re, ['identify', 'never', i], ctx);
     for (const [i, re] of (p.volatile ?? []).entries()) checkPlain(re, ['volatile', i], ctx);
   });
 export type Profile = z.output<typeof ProfileSchema>;
@@ -133,6 +138,8 @@ export interface LoadedProfile extends Omit<Profile, 'identify' | 'volatile' | '
   identify: Identify;
   volatile: string[];
   fallback: NonNullable<Profile['fallback']>;
+  /** Rule ids this kind turned off with `disabled: true`, its own or inherited from `*`. */
+  disabledIds: string[];
   sources: string[];
 }
 
@@ -171,7 +178,7 @@ export function loadProfiles(dirs: string[]): LoadResult {
   profiles.delete('*');
   if (shared) {
     for (const [kind, p] of profiles) {
-      const own = new Set(p.rules.map((r) => r.id));
+      const own = new Set([...p.rules.map((r) => r.id), ...p.disabledIds]);
       const inherited = shared.rules.filter((r) => !own.has(r.id));
       profiles.set(kind, { ...p, rules: [...inherited, ...p.rules], sources: [...p.sources, ...shared.sources] });
     }
@@ -211,11 +218,12 @@ function describeIssues(raw: unknown, issues: z.core.$ZodIssue[]): string {
 function finish(p: Profile, file: string): LoadedProfile {
   return {
     ...p,
-    identify: p.identify ?? { processes: [], commands: [], signature: [] },
+    identify: p.identify ?? { processes: [], commands: [], signature: [], never: [] },
     volatile: p.volatile ?? [],
     fallback: p.fallback ?? 'unknown',
     stuck: p.stuck ?? true,
     rules: p.rules.filter((r) => !r.disabled),
+    disabledIds: p.rules.filter((r) => r.disabled).map((r) => r.id),
     sources: [file],
   };
 }
@@ -239,6 +247,7 @@ function mergeProfile(base: LoadedProfile, over: Profile, file: string): LoadedP
     fallback: over.fallback ?? base.fallback,
     stuck: over.stuck ?? base.stuck,
     rules: [...rules.values()],
+    disabledIds: [...base.disabledIds.filter((id) => !rules.has(id)), ...over.rules.filter((r) => r.disabled).map((r) => r.id)],
     sources: [...base.sources, file],
   };
 }

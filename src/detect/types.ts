@@ -74,6 +74,17 @@ export const DetectionTraceSchema = z
       screenChangedAt: z.string().describe('Raw change, as the loop reported it'),
       meaningfulChangeAt: z.string().nullable().describe('Last change that survived normalisation (spinners, clocks, counters)'),
       quietMs: z.number().nullable(),
+      workAt: z
+        .string()
+        .nullable()
+        .optional()
+        .describe('Last change that was work (text appended, not a redraw in place); judged for activity-fallback kinds only'),
+      workQuietMs: z.number().nullable().optional().describe('Milliseconds since workAt'),
+      lastChange: z
+        .string()
+        .nullable()
+        .optional()
+        .describe('How the last screen change was judged: "3 new lines scrolled in", "1 line(s) redrawn in place", …'),
     }),
   })
   .describe('Why a pane has its kind and state: everything detection looked at');

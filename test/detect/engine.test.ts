@@ -135,7 +135,8 @@ test('a user directory overrides built-in rules by id, disables them, and adds n
   const detector = createDetector({ profileDirs: [dir], processes: () => CLAUDE_TREE });
   const at = (id: string, screen: string) => detector.classify({ id, pane: pane(), screen, screenChangedAt: 0, now: 1000 });
   assert.equal(at('a', claudeScreen({})).detail.confidence, 0.42);
-  assert.equal(at('b', claudeScreen({ status: '✻ Thinking… (3s · esc to interrupt)' })).state, 'idle'); // working rule removed
+  // The Claude working rule is removed; the universal spinner rule every kind inherits still reads the line.
+  assert.equal(at('b', claudeScreen({ status: '✻ Thinking… (3s · esc to interrupt)' })).detail.rule, 'any.spinner');
   assert.equal(at('c', claudeScreen({ below: '  maintenance window tonight' })).detail.rule, 'site.maintenance');
   assert.match(detector.explain('a')!.profile!, /claude\.json/);
 });
@@ -155,7 +156,7 @@ test('reload() and the directory watcher pick up edited profiles without a resta
   assert.equal(detector.classify(input(3000)).detail.rule, 't.v2', 'watcher reloaded the edited profile');
 
   writeFileSync(file, JSON.stringify({ kind: 'program', rules: [programRule('t.v3', 90, 'READY', 'idle')] }));
-  assert.deepEqual(detector.reload(), { ok: true, errors: [], profiles: ['aider', 'claude-code', 'codex', 'gemini-cli', 'program', 'shell'] });
+  assert.deepEqual(detector.reload(), { ok: true, errors: [], profiles: ['agent', 'aider', 'claude-code', 'codex', 'gemini-cli', 'program', 'shell'] });
   assert.equal(detector.classify(input(4000)).detail.rule, 't.v3');
 });
 

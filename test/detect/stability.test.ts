@@ -133,6 +133,18 @@ test('an agent that leaves the process tree while its pane sits at the shell pro
   assert.equal(c3.kind, 'shell');
 });
 
+test('an agent killed while tmux still names it as the command (its list lags behind /proc) has crashed all the same', () => {
+  let procs: ProcessInfo[] = CLAUDE_TREE;
+  const detector = createDetector({ processes: () => procs });
+  const screen = claudeScreen({});
+  detector.classify({ id: 'a', pane: pane({ currentCommand: 'node' }), screen, screenChangedAt: T0, now: T0 });
+  procs = tree();
+  const lagging = detector.classify({ id: 'a', pane: pane({ currentCommand: 'node' }), screen: `${screen}\nKilled`, screenChangedAt: T0 + 1000, now: T0 + 1000 });
+  assert.deepEqual([lagging.kind, lagging.state, lagging.detail.rule], ['claude-code', 'crashed', 'process.gone']);
+  const caughtUp = detector.classify({ id: 'a', pane: pane(), screen: `${screen}\nKilled\ndev@box:~$ `, screenChangedAt: T0 + 2000, now: T0 + 2000 });
+  assert.deepEqual([caughtUp.kind, caughtUp.state], ['claude-code', 'crashed']);
+});
+
 test('working with only a ticking spinner past the stuck threshold is stuck; output resumes it', () => {
   const detector = createDetector({ processes: () => CLAUDE_TREE, stuckAfterMs: 120_000 });
   const spinning = (s: number) => claudeScreen({ status: `${SPINNER[s % 6]} Thinking… (${s}s · esc to interrupt)` });

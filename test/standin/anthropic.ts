@@ -43,6 +43,12 @@ export function isMainRequest(body: MessagesRequest): boolean {
   return (body.tools?.length ?? 0) > 0;
 }
 
+/** The shell tool this CLI offers: Claude Code's `Bash`, or another CLI's `bash`/`shell`/`run_command`. */
+function shellToolName(body: MessagesRequest): string {
+  const names = (body.tools ?? []).map((t) => t.name);
+  return names.find((n) => n === 'Bash') ?? names.find((n) => /^(bash|shell|run_command|execute_command|run_shell_command)$/i.test(n)) ?? 'Bash';
+}
+
 const usage = { input_tokens: 12, output_tokens: 24, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
 
 export async function answerMessages(res: ServerResponse, body: MessagesRequest, mode: Mode): Promise<void> {
@@ -60,7 +66,7 @@ export async function answerMessages(res: ServerResponse, body: MessagesRequest,
 
   if (!body.stream) {
     const content: unknown[] = [{ type: 'text', text }];
-    if (tool) content.push({ type: 'tool_use', id: nextId('toolu'), name: 'Bash', input: tool });
+    if (tool) content.push({ type: 'tool_use', id: nextId('toolu'), name: shellToolName(body), input: tool });
     return sendJson(res, 200, {
       id: nextId('msg'),
       type: 'message',
@@ -84,7 +90,7 @@ export async function answerMessages(res: ServerResponse, body: MessagesRequest,
   );
   writeEvent(res, { type: 'content_block_stop', index: 0 }, 'content_block_stop');
   if (tool) {
-    writeEvent(res, { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: nextId('toolu'), name: 'Bash', input: {} } }, 'content_block_start');
+    writeEvent(res, { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: nextId('toolu'), name: shellToolName(body), input: {} } }, 'content_block_start');
     writeEvent(res, { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: JSON.stringify(tool) } }, 'content_block_delta');
     writeEvent(res, { type: 'content_block_stop', index: 1 }, 'content_block_stop');
   }

@@ -1,4 +1,5 @@
-// A stand-in for the model APIs of Claude Code (Anthropic), Codex (OpenAI Responses) and Gemini CLI (Gemini),
+// A stand-in for the model APIs of Claude Code (Anthropic), Codex (OpenAI Responses), Gemini CLI (Gemini) and
+// OpenAI-compatible CLIs (Chat Completions),
 // on 127.0.0.1, so the real CLIs can be driven into each state without a network or an account.
 // The current mode (set with setMode or POST /_standin/mode) decides how model turns are answered;
 // a prompt can pick its own with a `#standin:<mode>` tag. Anything else a CLI calls gets a harmless 200.
@@ -6,6 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as anthropic from './anthropic.ts';
+import * as chat from './chat.ts';
 import * as gemini from './gemini.ts';
 import { modeFromPrompt, parseMode, type Mode } from './modes.ts';
 import * as openai from './openai.ts';
@@ -102,6 +104,13 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       const { mode: m, answered } = pick(main, openai.isToolFollowUp(b), openai.lastUserText(b));
       record({ ...base, api: 'openai', main: main && answered !== 'tool_follow_up', answered });
       return openai.answerResponses(res, b, m);
+    }
+    if (req.method === 'POST' && /\/chat\/completions$/.test(path)) {
+      const b = body as chat.ChatRequest;
+      const main = chat.isMainRequest(b);
+      const { mode: m, answered } = pick(main, chat.isToolFollowUp(b), chat.lastUserText(b));
+      record({ ...base, api: 'openai', main: main && answered !== 'tool_follow_up', answered });
+      return chat.answerChat(res, b, m);
     }
     if (req.method === 'GET' && /\/v1\/models$/.test(path)) {
       record({ ...base, api: 'openai', main: false, answered: 'side' });
