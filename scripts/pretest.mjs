@@ -22,7 +22,7 @@ if (!existsSync(chromium)) {
 
 if (!existsSync('tools/agent-clis/node_modules/.bin/claude')) {
   process.stdout.write('installing the real agent CLIs for the live tests (tools/agent-clis)…\n');
-  const npm = spawnSync('npm', ['ci', '--prefix', 'tools/agent-clis', '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  const npm = spawnSync('npm', ['install', '--prefix', 'tools/agent-clis', '--no-audit', '--no-fund'], { stdio: 'inherit' });
   if (npm.status !== 0) process.exit(npm.status ?? 1);
 }
 
