@@ -2,12 +2,13 @@
 // A private tmux server with N panes (see cycle.ts), the real app with its loop running and listening on loopback.
 // First S seconds without hooks (the baseline), then S seconds with R hooks/s posted by another process over
 // HTTP, spread over the panes. Meanwhile probes post a hook to one pane and poll GET /v1/agents/{id} until the
-// state shows: POST → visible latency. Reports the cycle p50 with and without the load, skipped cycles, the rate
-// achieved and the probe percentiles.
+// state shows (POST → visible), while a client of GET /v1/events waits for the agent event that carries it (POST →
+// SSE). Reports the cycle p50 with and without the load, skipped cycles, the rate achieved and the probe percentiles.
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { EventSource } from 'eventsource';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { configWith } from '../src/config.ts';
@@ -40,31 +41,98 @@ async function watchCycles(app: FastifyInstance, seconds: number, during: Promis
   return { cycles, skipped: app.poller.cyclesSkipped - skippedBefore };
 }
 
-/** Posts one hook to `pane` and polls GET /v1/agents/{id} until its state shows; resolves with the ms it took. */
-async function probe(base: string, tmuxVar: string, pane: string, id: string, state: string): Promise<number> {
+/** A client of GET /v1/events that resolves a waiter when an agent event shows `id` in `state`. */
+class StreamWatcher {
+  private readonly waiters = new Map<string, (at: number) => void>();
+  private readonly source: EventSource;
+  readonly ready: Promise<void>;
+
+  constructor(base: string) {
+    this.source = new EventSource(`${base}/v1/events`);
+    this.ready = new Promise((resolve) => this.source.addEventListener('snapshot', () => resolve(), { once: true }));
+    this.source.addEventListener('agent', (e) => {
+      const agent = JSON.parse(e.data) as { id: string; state: string };
+      if (process.env.BENCH_DEBUG) process.stderr.write(`EV ${agent.id} ${agent.state} ${(agent as any).detail.rule}\n`);
+      const key = `${agent.id} ${agent.state}`;
+      this.waiters.get(key)?.(performance.now());
+      this.waiters.delete(key);
+    });
+  }
+
+  /** Resolves with performance.now() when the event arrives. */
+  next(id: string, state: string): Promise<number> {
+    return new Promise((resolve) => this.waiters.set(`${id} ${state}`, resolve));
+  }
+
+  close(): void {
+    this.source.close();
+  }
+}
+
+/** `promise`, or an error naming `what` after `ms`; the timer goes with the answer. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  const timer = new AbortController();
+  const late = sleep(ms, undefined, { signal: timer.signal }).then(() => Promise.reject(new Error(what)));
+  late.catch(() => undefined);
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    timer.abort();
+  }
+}
+
+interface ProbeTarget {
+  pane: string;
+  id: string;
+  /** The state its last probe posted. */
+  state: string;
+}
+
+interface ProbeResult {
+  toGet: number;
+  toSse: number;
+}
+
+/** Posts one hook to `pane`; resolves with the ms until GET /v1/agents/{id} showed it and until the stream did. */
+async function probe(base: string, tmuxVar: string, stream: StreamWatcher, pane: string, id: string, state: string): Promise<ProbeResult> {
   const started = performance.now();
+  const event = stream.next(id, state);
   const res = await fetch(`${base}/v1/hooks/generic`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-tmux-pane': pane, 'x-tmux': tmuxVar },
     body: JSON.stringify({ state, message: 'probe' }),
   });
   if (res.status !== 202) throw new Error(`probe hook: ${res.status} ${await res.text()}`);
+  let toGet = 0;
   for (;;) {
     const agent = (await (await fetch(`${base}/v1/agents/${id}`)).json()) as { state: string };
-    if (agent.state === state) return performance.now() - started;
+    if (agent.state === state) {
+      toGet = performance.now() - started;
+      break;
+    }
     if (performance.now() - started > 5000) throw new Error(`probe: ${id} never showed ${state}`);
   }
+  const toSse = (await within(event, 5000, `probe: no event for ${id} ${state}`)) - started;
+  return { toGet, toSse };
 }
 
-async function probes(base: string, tmuxVar: string, targets: Array<{ pane: string; id: string }>, seconds: number): Promise<number[]> {
-  const out: number[] = [];
+async function probes(base: string, tmuxVar: string, stream: StreamWatcher, targets: ProbeTarget[], seconds: number): Promise<ProbeResult[]> {
+  const out: ProbeResult[] = [];
   const end = Date.now() + seconds * 1000;
   for (let i = 0; Date.now() < end; i++) {
     const t = targets[i % targets.length]!;
-    out.push(await probe(base, tmuxVar, t.pane, t.id, i % 2 === 0 ? 'waiting' : 'working'));
+    // Each probe pane flips its own state, so every probe is a change (a repeated state publishes nothing).
+    t.state = t.state === 'waiting' ? 'working' : 'waiting';
+    out.push(await probe(base, tmuxVar, stream, t.pane, t.id, t.state));
     await sleep(50);
   }
-  return out.sort((a, b) => a - b);
+  return out;
+}
+
+/** p50 and p99 of one measure of the probes. */
+function latency(results: ProbeResult[], pick: (r: ProbeResult) => number) {
+  const sorted = results.map(pick).sort((a, b) => a - b);
+  return { p50_ms: round2(percentile(sorted, 50)), p99_ms: round2(percentile(sorted, 99)), probes: sorted.length };
 }
 
 function runLoad(base: string, tmuxVar: string, rate: number, seconds: number, panes: string[]): Promise<Record<string, number>> {
@@ -104,6 +172,7 @@ export async function runHooksBench(argv: string[]): Promise<void> {
   const log = (msg: string) => process.stderr.write(`${msg}\n`);
   const tmux = await startPrivateTmux();
   let app: FastifyInstance | null = null;
+  let stream: StreamWatcher | null = null;
   try {
     log(`building ${agents} panes…`);
     await buildFleet(tmux, agents);
@@ -119,14 +188,16 @@ export async function runHooksBench(argv: string[]): Promise<void> {
     const probePanes = panes.slice(0, 10);
     const loadPanes = panes.slice(10);
     const byPane = new Map([...app.poller.trackedPanes()].map(({ id, pane }) => [pane.paneId, id]));
-    const targets = probePanes.map((pane) => ({ pane, id: byPane.get(pane)! }));
+    const targets: ProbeTarget[] = probePanes.map((pane) => ({ pane, id: byPane.get(pane)!, state: 'idle' }));
+    stream = new StreamWatcher(base);
+    await stream.ready;
 
     log(`baseline: ${seconds} s of cycles without hooks, probes only…`);
-    const baselineProbes = probes(base, tmuxVar, targets, seconds);
+    const baselineProbes = probes(base, tmuxVar, stream, targets, seconds);
     const baseline = await watchCycles(app, seconds, baselineProbes);
     log(`load: ${seconds} s at ${rate} hooks/s over ${loadPanes.length} panes…`);
     const load = runLoad(base, tmuxVar, rate, seconds, loadPanes);
-    const loadProbes = probes(base, tmuxVar, targets, seconds);
+    const loadProbes = probes(base, tmuxVar, stream, targets, seconds);
     const loaded = await watchCycles(app, seconds, Promise.all([load, loadProbes]));
     const achieved = await load;
     const latencies = await loadProbes;
@@ -139,9 +210,10 @@ export async function runHooksBench(argv: string[]): Promise<void> {
       agents,
       rate,
       seconds,
-      post_to_get: { p50_ms: round2(percentile(latencies, 50)), p99_ms: round2(percentile(latencies, 99)), probes: latencies.length },
-      post_to_get_without_load: { p50_ms: round2(percentile(idle, 50)), p99_ms: round2(percentile(idle, 99)), probes: idle.length },
-      post_to_sse: null,
+      post_to_get: latency(latencies, (r) => r.toGet),
+      post_to_sse: latency(latencies, (r) => r.toSse),
+      post_to_get_without_load: latency(idle, (r) => r.toGet),
+      post_to_sse_without_load: latency(idle, (r) => r.toSse),
       load: achieved,
       cycle_without_hooks: summary(baseline),
       cycle_with_hooks: summary(loaded),
@@ -149,10 +221,12 @@ export async function runHooksBench(argv: string[]): Promise<void> {
     };
     if (!values.json) {
       log(`POST → GET p50 ${result.post_to_get.p50_ms} ms, p99 ${result.post_to_get.p99_ms} ms under ${achieved.per_second} hooks/s`);
+      log(`POST → SSE p50 ${result.post_to_sse.p50_ms} ms, p99 ${result.post_to_sse.p99_ms} ms`);
       log(`cycle p50 ${base50} → ${load50} ms (×${result.cycle_p50_ratio}), skipped ${summary(loaded).skipped}`);
     }
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
+    stream?.close();
     await app?.close();
     await killFleet(tmux);
   }
