@@ -1,6 +1,6 @@
 // Runs before `npm test`: checks the system tools the suite drives for real, and installs the real agent CLIs
 // (tools/agent-clis, kept out of the main install) the first time.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const missing = ['tmux', 'redis-server', 'promtool', 'prometheus', 'docker-compose'].filter(
@@ -20,7 +20,9 @@ if (!existsSync(chromium)) {
   process.exit(1);
 }
 
-if (!existsSync('tools/agent-clis/node_modules/.bin/claude')) {
+// Every CLI tools/agent-clis lists must be there: a checkout installed before one was added lacks it.
+const agentClis = Object.keys(JSON.parse(readFileSync('tools/agent-clis/package.json', 'utf8')).dependencies);
+if (agentClis.some((name) => !existsSync(`tools/agent-clis/node_modules/${name}/package.json`))) {
   process.stdout.write('installing the real agent CLIs for the live tests (tools/agent-clis)…\n');
   const npm = spawnSync('npm', ['install', '--prefix', 'tools/agent-clis', '--no-audit', '--no-fund'], { stdio: 'inherit' });
   if (npm.status !== 0) process.exit(npm.status ?? 1);
