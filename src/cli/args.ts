@@ -2,7 +2,7 @@
 // errors that name the option.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AGENT_KINDS, AGENT_STATES } from '../agents/model.ts';
-import { UsageError } from './command.ts';
+import { reportingErrors, UsageError, type Command } from './command.ts';
 
 /** The filters of GET /v1/agents and /v1/events, as options. */
 export const FILTER_OPTIONS = {
@@ -40,4 +40,29 @@ function checkOneOf(option: string, value: unknown, allowed: readonly string[]):
 /** The filter options that were given, as query fields. */
 export function filterOf(values: { state?: string; kind?: string; session?: string; monitor?: string }): Record<string, string | undefined> {
   return { state: values.state, kind: values.kind, session: values.session, monitor: values.monitor };
+}
+
+/**
+ * A command whose arguments are `options` (which include `help`): parsed, `--help` printing `help`, usage errors
+ * and unreachable servers reported in one line, then `run` with what was parsed.
+ */
+export function commandWithOptions<O extends Options>(spec: {
+  summary: string;
+  help: string;
+  options: O;
+  positionals?: boolean;
+  run(parsed: ReturnType<typeof parseCommandArgs<O>>): Promise<number>;
+}): Command {
+  return {
+    summary: spec.summary,
+    run: (args) =>
+      reportingErrors(spec.help, async () => {
+        const parsed = parseCommandArgs(args, spec.options, spec.positionals);
+        if ((parsed.values as { help?: boolean }).help) {
+          process.stdout.write(spec.help);
+          return 0;
+        }
+        return spec.run(parsed);
+      }),
+  };
 }

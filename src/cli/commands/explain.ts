@@ -3,9 +3,9 @@
 import { z } from 'zod';
 import type { DetectionTrace, RuleAttempt } from '../../detect/types.ts';
 import { AgentSchema } from '../../schemas.ts';
-import { parseCommandArgs } from '../args.ts';
+import { commandWithOptions } from '../args.ts';
 import { getJson, serverFromEnv, type ServerAddress } from '../client.ts';
-import { reportingErrors, UsageError, type Command } from '../command.ts';
+import { UsageError } from '../command.ts';
 import { age, colourState, wantsColour } from '../format.ts';
 import { listAgents } from './status.ts';
 
@@ -69,21 +69,18 @@ function render(agent: Agent, trace: DetectionTrace, all: boolean, colour: boole
   return lines.join('\n') + '\n';
 }
 
-const explain: Command = {
+const explain = commandWithOptions({
   summary: 'explain why an agent is in its state',
-  run: (args) =>
-    reportingErrors(HELP, async () => {
-      const { values, positionals } = parseCommandArgs(args, OPTIONS, true);
-      if (values.help) {
-        process.stdout.write(HELP);
-        return 0;
-      }
-      if (positionals.length !== 1) throw new UsageError('name one agent: its id or its target (session:window.pane)');
-      const server = serverFromEnv();
-      const agent = await findAgent(server, positionals[0]!);
-      const { trace } = await getJson(server, `/v1/agents/${encodeURIComponent(agent.id)}/explain`, ExplainSchema);
-      process.stdout.write(values.json ? JSON.stringify(trace, null, 2) + '\n' : render(agent, trace, values.all, wantsColour(process.stdout)));
-      return 0;
-    }),
-};
+  help: HELP,
+  options: OPTIONS,
+  positionals: true,
+  async run({ values, positionals }) {
+    if (positionals.length !== 1) throw new UsageError('name one agent: its id or its target (session:window.pane)');
+    const server = serverFromEnv();
+    const agent = await findAgent(server, positionals[0]!);
+    const { trace } = await getJson(server, `/v1/agents/${encodeURIComponent(agent.id)}/explain`, ExplainSchema);
+    process.stdout.write(values.json ? JSON.stringify(trace, null, 2) + '\n' : render(agent, trace, values.all, wantsColour(process.stdout)));
+    return 0;
+  },
+});
 export default explain;

@@ -1,12 +1,12 @@
 // `paneward hook <source> [json]`: what an agent's hook runs. Posts the hook JSON (stdin, or the last argument as
 // Codex's notify passes it) with the pane's $TMUX_PANE and $TMUX to paneward, and gives up after a second.
 // A hook must never block, slow or change the agent: it always exits 0 and never writes to stdout.
+import { DEFAULT_URL } from '../client.ts';
 import type { Command } from '../command.ts';
 
 const SOURCES = new Set(['claude-code', 'codex', 'gemini-cli', 'generic']);
 const DEADLINE_MS = 1000;
 const MAX_BYTES = 1024 * 1024;
-export const DEFAULT_URL = 'http://127.0.0.1:7700';
 
 /** stdin up to MAX_BYTES, or '' when it is a terminal (nothing piped). */
 async function readStdin(signal: AbortSignal): Promise<string> {

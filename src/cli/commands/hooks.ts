@@ -18,7 +18,7 @@ import {
   type HooksTable,
 } from '../hook-settings.ts';
 import type { Command } from '../command.ts';
-import { DEFAULT_URL } from './hook.ts';
+import { DEFAULT_URL } from '../client.ts';
 
 const USAGE = `usage: paneward hooks print <${AGENTS.join('|')}>
        paneward hooks install <${AGENTS.join('|')}>

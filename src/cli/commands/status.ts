@@ -3,8 +3,7 @@
 import { z } from 'zod';
 import { AgentPageSchema, type AgentSchema } from '../../schemas.ts';
 import { getJson, serverFromEnv, type ServerAddress } from '../client.ts';
-import { FILTER_HELP, FILTER_OPTIONS, filterOf, parseCommandArgs } from '../args.ts';
-import { reportingErrors, type Command } from '../command.ts';
+import { commandWithOptions, FILTER_HELP, FILTER_OPTIONS, filterOf } from '../args.ts';
 import { age, colourState, table, urgency, wantsColour } from '../format.ts';
 
 type Agent = z.infer<typeof AgentSchema>;
@@ -51,26 +50,21 @@ function render(agents: Agent[], wide: boolean, colour: boolean, width: number |
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
 
-
-const status: Command = {
+const status = commandWithOptions({
   summary: 'list agents and their states (a table, or --json)',
-  run: (args) =>
-    reportingErrors(HELP, async () => {
-      const opts = parseCommandArgs(args, OPTIONS).values;
-      if (opts.help) {
-        process.stdout.write(HELP);
-        return 0;
-      }
-      const agents = await listAgents(serverFromEnv(), filterOf(opts));
-      if (opts.json) {
-        process.stdout.write(JSON.stringify(agents, null, 2) + '\n');
-      } else if (agents.length === 0) {
-        process.stdout.write('No agents.\n');
-      } else {
-        const tty = process.stdout.isTTY ? process.stdout.columns : undefined;
-        process.stdout.write(render(agents, opts.wide, wantsColour(process.stdout), tty) + '\n');
-      }
-      return 0;
-    }),
-};
+  help: HELP,
+  options: OPTIONS,
+  async run({ values: opts }) {
+    const agents = await listAgents(serverFromEnv(), filterOf(opts));
+    if (opts.json) {
+      process.stdout.write(JSON.stringify(agents, null, 2) + '\n');
+    } else if (agents.length === 0) {
+      process.stdout.write('No agents.\n');
+    } else {
+      const tty = process.stdout.isTTY ? process.stdout.columns : undefined;
+      process.stdout.write(render(agents, opts.wide, wantsColour(process.stdout), tty) + '\n');
+    }
+    return 0;
+  },
+});
 export default status;

@@ -5,8 +5,7 @@ import { EventSource, type ErrorEvent } from 'eventsource';
 import { z } from 'zod';
 import { AgentSchema } from '../../schemas.ts';
 import { authHeaders, serverFromEnv, type ServerAddress } from '../client.ts';
-import { FILTER_HELP, FILTER_OPTIONS, filterOf, parseCommandArgs } from '../args.ts';
-import { reportingErrors, type Command } from '../command.ts';
+import { commandWithOptions, FILTER_HELP, FILTER_OPTIONS, filterOf } from '../args.ts';
 import { colourState, wantsColour } from '../format.ts';
 
 type Agent = z.infer<typeof AgentSchema>;
@@ -113,19 +112,14 @@ function follow(server: ServerAddress, url: URL, print: Printer): Promise<number
   });
 }
 
-
-const watch: Command = {
+const watch = commandWithOptions({
   summary: 'print state transitions live, from the event stream',
-  run: (args) =>
-    reportingErrors(HELP, async () => {
-      const opts = parseCommandArgs(args, OPTIONS).values;
-      if (opts.help) {
-        process.stdout.write(HELP);
-        return 0;
-      }
-      const server = serverFromEnv();
-      const url = streamUrl(server, filterOf(opts));
-      return follow(server, url, opts.json ? jsonPrinter() : linePrinter(wantsColour(process.stdout)));
-    }),
-};
+  help: HELP,
+  options: OPTIONS,
+  run({ values: opts }) {
+    const server = serverFromEnv();
+    const url = streamUrl(server, filterOf(opts));
+    return follow(server, url, opts.json ? jsonPrinter() : linePrinter(wantsColour(process.stdout)));
+  },
+});
 export default watch;
