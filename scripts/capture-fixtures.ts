@@ -1,6 +1,6 @@
 // Captures real screens of the agent CLIs in tools/agent-clis (and of plain shells and programs) into
 // test/fixtures/screens/<kind>/<state>-<n>.txt, driving each CLI against the model stand-in in test/standin.
-// Run with `npm run fixtures:capture [-- kind…]` after `npm ci --prefix tools/agent-clis`. Each capture's file
+// Run with `npm run fixtures:capture [-- kind…]` after `npm install --prefix tools/agent-clis`. Each capture's file
 // name is the state the scenario drove the pane into; review the diff before committing (see the README there).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -595,7 +595,7 @@ async function main(): Promise<void> {
   const kinds = requested.length > 0 ? requested : [...CAPTURED_KINDS];
   for (const k of kinds) if (!CAPTURED_KINDS.includes(k)) throw new Error(`unknown kind ${k}; one of ${CAPTURED_KINDS.join(', ')}`);
   if (kinds.some((k) => k !== 'shell' && k !== 'program') && !existsSync(join(BIN, 'claude'))) {
-    throw new Error('tools/agent-clis is not installed: run `npm ci --prefix tools/agent-clis` first');
+    throw new Error('tools/agent-clis is not installed: run `npm install --prefix tools/agent-clis` first');
   }
 
   // Outside /tmp: Codex refuses to set up its helpers under a temp dir and shows a warning for it.

@@ -2,7 +2,7 @@
 // HOME and answered by the model stand-in, posting its hooks to a real paneward over HTTP: a permission dialog is
 // `waiting` from the hook, answering it goes working → idle on Stop, an Esc (no Stop) is idle from the screen
 // within the confirmation window, and a 529 is `error`.
-// Needs `npm ci --prefix tools/agent-clis` and a built dist/ (npm install); without them it fails on purpose.
+// Needs `npm install --prefix tools/agent-clis` and a built dist/ (npm install); without them it fails on purpose.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -83,7 +83,7 @@ async function type(text: string): Promise<void> {
 }
 
 before(async () => {
-  if (!existsSync(CLAUDE)) throw new Error(`Claude Code is not installed at ${CLAUDE}: run \`npm ci --prefix tools/agent-clis\``);
+  if (!existsSync(CLAUDE)) throw new Error(`Claude Code is not installed at ${CLAUDE}: run \`npm install --prefix tools/agent-clis\``);
   assertBuilt();
   scratch = mkdtempSync(join(tmpdir(), 'paneward-live-hooks-'));
   const home = join(scratch, 'home');

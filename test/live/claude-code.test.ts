@@ -1,7 +1,7 @@
 // The real Claude Code (tools/agent-clis) in a private tmux, answered by the model stand-in, watched by the real
 // app: GET /v1/agents must follow it through its start-up question, working, idle, waiting, and crashed once its
 // process is killed.
-// Needs `npm ci --prefix tools/agent-clis`; without it this test fails on purpose rather than skip.
+// Needs `npm install --prefix tools/agent-clis`; without it this test fails on purpose rather than skip.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,7 +64,7 @@ function descendants(pid: number): number[] {
 
 before(async () => {
   if (!existsSync(CLAUDE)) {
-    throw new Error(`Claude Code is not installed at ${CLAUDE}: run \`npm ci --prefix tools/agent-clis\``);
+    throw new Error(`Claude Code is not installed at ${CLAUDE}: run \`npm install --prefix tools/agent-clis\``);
   }
   scratch = mkdtempSync(join(tmpdir(), 'paneward-live-'));
   const home = join(scratch, 'home');

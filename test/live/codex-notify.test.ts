@@ -2,7 +2,7 @@
 // set by `paneward hooks install codex`: the end of a turn runs `paneward hook codex '<json>'`, which makes the
 // agent idle from the hook (rule hook.codex.agent-turn-complete), not from the screen.
 // Only notify here (hooks.json is removed after install): its events are mapped in test/api/hooks.test.ts.
-// Needs `npm ci --prefix tools/agent-clis` and a built dist/ (npm install); without them it fails on purpose.
+// Needs `npm install --prefix tools/agent-clis` and a built dist/ (npm install); without them it fails on purpose.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,7 +60,7 @@ async function expectScreen(pattern: RegExp, timeoutMs = 60_000): Promise<void> 
 }
 
 before(async () => {
-  if (!existsSync(CODEX)) throw new Error(`Codex is not installed at ${CODEX}: run \`npm ci --prefix tools/agent-clis\``);
+  if (!existsSync(CODEX)) throw new Error(`Codex is not installed at ${CODEX}: run \`npm install --prefix tools/agent-clis\``);
   assertBuilt();
   scratch = mkdtempSync(join(tmpdir(), 'paneward-live-codex-'));
   const home = join(scratch, 'home');

@@ -1,7 +1,7 @@
 // Two real agent CLIs with no profile here — pi and grok-cli (tools/agent-clis) — in a private tmux, answered by
 // the model stand-in and watched by the real app: they must be kind `agent` and get idle, working, waiting and
 // crashed right on the universal rules and the activity measure alone.
-// Needs `npm ci --prefix tools/agent-clis`; without it this test fails on purpose rather than skip.
+// Needs `npm install --prefix tools/agent-clis`; without it this test fails on purpose rather than skip.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,6 +60,23 @@ function descendants(pid: number): number[] {
   return out.split('\n').filter(Boolean).map(Number).flatMap((child) => [child, ...descendants(child)]);
 }
 
+/**
+ * Waits for a CLI's input box. grok-cli once stopped after drawing its logo in a full CI run (and started in 2 s
+ * in every run alone): a CLI that never draws is started once more, so the tests judge paneward on its screens,
+ * not the CLI's start-up; a second failure fails the file.
+ */
+async function untilDrawn(pane: string, command: string, ready: RegExp): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const end = Date.now() + 45_000;
+    while (Date.now() < end) {
+      if (ready.test(await tmux.tmux('capture-pane', '-p', '-t', pane))) return;
+      await sleep(250);
+    }
+    if (attempt === 0) await tmux.tmux('respawn-pane', '-k', '-t', pane, command);
+  }
+  throw new Error(`${pane} never drew ${ready}:\n${await tmux.tmux('capture-pane', '-p', '-t', pane)}`);
+}
+
 function homeFor(name: string): { home: string; work: string } {
   const home = join(scratch, name, 'home');
   const work = join(scratch, name, 'project');
@@ -70,7 +87,7 @@ function homeFor(name: string): { home: string; work: string } {
 
 before(async () => {
   for (const cli of ['pi', 'grok']) {
-    if (!existsSync(join(BIN, cli))) throw new Error(`${cli} is not installed in ${BIN}: run \`npm ci --prefix tools/agent-clis\``);
+    if (!existsSync(join(BIN, cli))) throw new Error(`${cli} is not installed in ${BIN}: run \`npm install --prefix tools/agent-clis\``);
   }
   scratch = mkdtempSync(join(tmpdir(), 'paneward-unprofiled-'));
   standin = await startStandin();
@@ -85,7 +102,9 @@ before(async () => {
 
   const grok = homeFor('grok');
   const grokEnv = `HOME=${grok.home} TERM=xterm-256color GROK_API_KEY=xai-standin GROK_BASE_URL=${standin.url}/v1`;
-  panes.grok = await tmux.newSession('grok', `cd ${grok.work} && env ${grokEnv} ${BIN}/grok; ${shell}`, { width: 120, height: 40 });
+  const grokCommand = `cd ${grok.work} && env ${grokEnv} ${BIN}/grok; ${shell}`;
+  panes.grok = await tmux.newSession('grok', grokCommand, { width: 120, height: 40 });
+  await untilDrawn(panes.grok, grokCommand, /Ask me anything/);
 
   app = await buildApp(configWith({ sockets: [tmux.socket], monitorId: 'unprofiled', pollIntervalMs: 250 }), { logger: false });
   await app.ready();
