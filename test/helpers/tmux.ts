@@ -49,6 +49,9 @@ export function tmuxEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.TMUX;
   delete env.TMUX_PANE;
+  // Panes get the environment of a user's terminal: under CI=true, Ink-based CLIs (grok-cli) draw nothing until
+  // they exit.
+  delete env.CI;
   return env;
 }
 
