@@ -16,6 +16,7 @@ import { configWith } from '../../src/config.ts';
 import { assertBuilt, paneward } from '../cli/helpers.ts';
 import { startPrivateTmux, type PrivateTmux } from '../helpers/tmux.ts';
 import { startStandin, type Standin } from '../standin/server.ts';
+import { descendants, submitPrompt } from './helpers.ts';
 
 const CLAUDE = resolve(import.meta.dirname, '../../tools/agent-clis/node_modules/.bin/claude');
 const KEY = 'sk-ant-api03-standin-000000000000000000000000000000';
@@ -76,12 +77,6 @@ async function expectScreen(pattern: RegExp, timeoutMs = 30_000): Promise<void> 
   assert.fail(`the screen never showed ${pattern}\n${screen}`);
 }
 
-async function type(text: string): Promise<void> {
-  await tmux.tmux('send-keys', '-t', paneId, '-l', text);
-  await sleep(500);
-  await tmux.tmux('send-keys', '-t', paneId, 'Enter');
-}
-
 before(async () => {
   if (!existsSync(CLAUDE)) throw new Error(`Claude Code is not installed at ${CLAUDE}: run \`npm install --prefix tools/agent-clis\``);
   assertBuilt();
@@ -134,11 +129,6 @@ before(async () => {
 });
 
 /** Every process below `pid`. */
-function descendants(pid: number): number[] {
-  const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout ?? '';
-  return out.split('\n').filter(Boolean).map(Number).flatMap((child) => [child, ...descendants(child)]);
-}
-
 after(async () => {
   await app?.close();
   // Claude Code outlives its tmux server for a while (and keeps writing to its HOME): end it first.
@@ -157,7 +147,7 @@ after(async () => {
 
 test('a tool call brings the permission dialog: waiting, from the hook', async () => {
   standin.setMode({ kind: 'tool' });
-  await type('Create the marker file');
+  await submitPrompt(tmux, paneId, 'Create the marker file', standin);
   const agent = await expectState('waiting', (a) => a.detail.source === 'hook');
   assert.equal(agent.kind, 'claude-code');
   assert.match(agent.detail.rule, /^hook\.claude-code\.(PermissionRequest|Notification)$/);
@@ -181,7 +171,7 @@ test('answering the dialog: working while the tool runs, idle on Stop', async ()
 
 test('an interrupt with Esc sends no Stop: the screen brings idle within the confirmation window', async () => {
   standin.setMode({ kind: 'slow', seconds: 60 });
-  await type('Explain the build in great detail');
+  await submitPrompt(tmux, paneId, 'Explain the build in great detail', standin);
   await expectState('working', (a) => a.detail.rule === 'hook.claude-code.UserPromptSubmit');
   await sleep(1000);
   await tmux.tmux('send-keys', '-t', paneId, 'Escape');
@@ -198,7 +188,7 @@ test('an interrupt with Esc sends no Stop: the screen brings idle within the con
 
 test('an overloaded API (529) ends the turn in error, from StopFailure', async () => {
   standin.setMode({ kind: 'overloaded' });
-  await type('Try once more');
+  await submitPrompt(tmux, paneId, 'Try once more', standin);
   const agent = await expectState('error', () => true, 60_000);
   assert.equal(agent.detail.rule, 'hook.claude-code.StopFailure');
   assert.match(agent.detail.evidence, /^turn failed: /);

@@ -3,7 +3,6 @@
 // process is killed.
 // Needs `npm install --prefix tools/agent-clis`; without it this test fails on purpose rather than skip.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +13,7 @@ import { buildApp } from '../../src/app.ts';
 import { configWith } from '../../src/config.ts';
 import { startPrivateTmux, type PrivateTmux } from '../helpers/tmux.ts';
 import { startStandin, type Standin } from '../standin/server.ts';
+import { descendants, submitPrompt } from './helpers.ts';
 
 const CLAUDE = resolve(import.meta.dirname, '../../tools/agent-clis/node_modules/.bin/claude');
 const KEY = 'sk-ant-api03-standin-000000000000000000000000000000';
@@ -44,22 +44,6 @@ async function expectState(state: string, timeoutMs = 30_000): Promise<AgentJson
   }
   const screen = await tmux.tmux('capture-pane', '-p', '-J', '-t', paneId).catch(() => '');
   assert.fail(`agent never became ${state}; last seen ${JSON.stringify(last)}\n--- screen ---\n${screen}`);
-}
-
-async function type(text: string): Promise<void> {
-  await tmux.tmux('send-keys', '-t', paneId, '-l', text);
-  await sleep(500);
-  await tmux.tmux('send-keys', '-t', paneId, 'Enter');
-}
-
-function descendants(pid: number): number[] {
-  let out = '';
-  try {
-    out = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-  } catch {
-    return [];
-  }
-  return out.split('\n').filter(Boolean).map(Number).flatMap((child) => [child, ...descendants(child)]);
 }
 
 before(async () => {
@@ -118,14 +102,14 @@ test('a freshly started Claude Code asking about auto mode is waiting, and idle 
 
 test('Claude Code streaming an answer is working, and idle again when it ends', async () => {
   standin.setMode({ kind: 'slow', seconds: 15 });
-  await type('Explain the build in detail');
+  await submitPrompt(tmux, paneId, 'Explain the build in detail', standin);
   await expectState('working');
   await expectState('idle', 45_000);
 });
 
 test('Claude Code asking to run a shell command is waiting, and idle once declined', async () => {
   standin.setMode({ kind: 'tool' });
-  await type('Create the marker file');
+  await submitPrompt(tmux, paneId, 'Create the marker file', standin);
   const agent = await expectState('waiting');
   assert.match(agent.detail.evidence, /proceed|Bash|command/i);
   standin.setMode({ kind: 'quick' });

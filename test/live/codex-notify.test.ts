@@ -16,6 +16,7 @@ import { configWith } from '../../src/config.ts';
 import { assertBuilt, paneward } from '../cli/helpers.ts';
 import { startPrivateTmux, type PrivateTmux } from '../helpers/tmux.ts';
 import { startStandin, type Standin } from '../standin/server.ts';
+import { submitPrompt } from './helpers.ts';
 
 const CODEX = resolve(import.meta.dirname, '../../tools/agent-clis/node_modules/.bin/codex');
 
@@ -132,9 +133,7 @@ after(async () => {
 
 test("Codex's notify at the end of a turn, through paneward hook codex, makes it idle from the hook", async () => {
   standin.setMode({ kind: 'quick' });
-  await tmux.tmux('send-keys', '-t', paneId, '-l', 'Summarise the project');
-  await sleep(500);
-  await tmux.tmux('send-keys', '-t', paneId, 'Enter');
+  await submitPrompt(tmux, paneId, 'Summarise the project', standin);
   const agent = await expect('idle from notify', (a) => a.state === 'idle' && a.detail.rule === 'hook.codex.agent-turn-complete');
   assert.equal(agent.kind, 'codex');
   assert.equal(agent.detail.source, 'hook');

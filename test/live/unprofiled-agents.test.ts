@@ -3,7 +3,6 @@
 // crashed right on the universal rules and the activity measure alone.
 // Needs `npm install --prefix tools/agent-clis`; without it this test fails on purpose rather than skip.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +13,7 @@ import { buildApp } from '../../src/app.ts';
 import { configWith } from '../../src/config.ts';
 import { startPrivateTmux, type PrivateTmux } from '../helpers/tmux.ts';
 import { startStandin, type Standin } from '../standin/server.ts';
+import { descendants, submitPrompt } from './helpers.ts';
 
 const BIN = resolve(import.meta.dirname, '../../tools/agent-clis/node_modules/.bin');
 
@@ -42,22 +42,6 @@ async function expectState(pane: string, state: string, timeoutMs = 30_000): Pro
   }
   const screen = await tmux.tmux('capture-pane', '-p', '-J', '-t', pane).catch(() => '');
   assert.fail(`${pane} never became agent/${state}; last seen ${JSON.stringify(last)}\n--- screen ---\n${screen}`);
-}
-
-async function type(pane: string, text: string): Promise<void> {
-  await tmux.tmux('send-keys', '-t', pane, '-l', text);
-  await sleep(600);
-  await tmux.tmux('send-keys', '-t', pane, 'Enter');
-}
-
-function descendants(pid: number): number[] {
-  let out = '';
-  try {
-    out = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-  } catch {
-    return [];
-  }
-  return out.split('\n').filter(Boolean).map(Number).flatMap((child) => [child, ...descendants(child)]);
 }
 
 function homeFor(name: string): { home: string; work: string } {
@@ -105,18 +89,18 @@ test('pi and grok-cli, which no profile names, are kind agent and idle at their 
 
 test('pi streaming an answer is working, and idle again when it ends', { timeout: 90_000 }, async () => {
   standin.setMode({ kind: 'slow', seconds: 15 });
-  await type(panes.pi, 'Explain the build in detail');
+  await submitPrompt(tmux, panes.pi, 'Explain the build in detail', standin);
   await expectState(panes.pi, 'working');
   await expectState(panes.pi, 'idle', 45_000);
 });
 
 test('grok-cli streaming is working; asking to run a shell command is waiting; idle once declined', { timeout: 120_000 }, async () => {
   standin.setMode({ kind: 'slow', seconds: 15 });
-  await type(panes.grok, 'Explain the build in detail');
+  await submitPrompt(tmux, panes.grok, 'Explain the build in detail', standin);
   await expectState(panes.grok, 'working');
   await expectState(panes.grok, 'idle', 45_000);
   standin.setMode({ kind: 'tool' });
-  await type(panes.grok, 'Create the marker file');
+  await submitPrompt(tmux, panes.grok, 'Create the marker file', standin);
   const asked = await expectState(panes.grok, 'waiting');
   assert.match(asked.detail.rule, /^any\./);
   standin.setMode({ kind: 'quick' });
