@@ -1,14 +1,23 @@
 // The in-process heart of the change stream: a bounded replay log in seq order and the subscribers. Both
 // sources (the embedded store, the Redis Stream reader) publish into one hub; delivery is deferred to its own
-// tick so a store write never waits for subscribers.
+// tick so a store write never waits for subscribers. Items wait in an outbox that each subscriber reads from its
+// own cursor, in turn, a slice at a time.
 import type { ChangeEvent, ChangeStream, StreamItem } from './schemas.ts';
 
 export const DEFAULT_REPLAY_LIMIT = 4096;
+/**
+ * The longest one run of deliveries holds the event loop. A thousand clients take tens of milliseconds to be
+ * handed a cycle's changes; in slices, the loop's own cycle and the API's requests go on in between.
+ */
+const DELIVERY_SLICE_MS = 2;
 
 interface Subscriber {
   listener: (item: StreamItem) => void;
+  delivered: (() => void) | undefined;
   /** Highest seq this subscriber has been given; older events still queued are not delivered again. */
   after: number;
+  /** Absolute index of the first outbox item this subscriber has not been handed. */
+  cursor: number;
 }
 
 export interface ChangeHubOptions {
@@ -26,7 +35,12 @@ export class ChangeHub implements ChangeStream {
   /** The highest seq published (or reset to). */
   private head: number;
   private readonly subscribers = new Set<Subscriber>();
-  private queue: StreamItem[] = [];
+  /** Subscribers in the order they take turns; `turn` is whose turn is next. */
+  private readonly order: Subscriber[] = [];
+  private turn = 0;
+  /** Items some subscriber has not been handed yet; outbox[0] has the absolute index `outboxStart`. */
+  private outbox: StreamItem[] = [];
+  private outboxStart = 0;
   private scheduled = false;
   private readonly replayLimit: number;
 
@@ -64,34 +78,82 @@ export class ChangeHub implements ChangeStream {
     this.enqueue({ type: 'reset', seq: this.head });
   }
 
-  subscribe(since: number | null, listener: (item: StreamItem) => void): () => void {
-    const sub: Subscriber = { listener, after: this.head };
+  subscribe(since: number | null, listener: (item: StreamItem) => void, delivered?: () => void): () => void {
+    const sub: Subscriber = { listener, delivered, after: this.head, cursor: this.outboxEnd };
     if (since !== null) {
       if (since < this.floor || since > this.head) this.deliver(sub, { type: 'reset', seq: this.head });
       else for (const e of this.log) if (e.seq > since) this.deliver(sub, e);
     }
     this.subscribers.add(sub);
-    return () => this.subscribers.delete(sub);
+    this.order.push(sub);
+    return () => this.unsubscribe(sub);
+  }
+
+  private unsubscribe(sub: Subscriber): void {
+    if (!this.subscribers.delete(sub)) return;
+    const at = this.order.indexOf(sub);
+    this.order.splice(at, 1);
+    if (at < this.turn) this.turn--;
+  }
+
+  private get outboxEnd(): number {
+    return this.outboxStart + this.outbox.length;
   }
 
   private enqueue(item: StreamItem): void {
-    this.queue.push(item);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+    this.outbox.push(item);
+    this.schedule();
   }
 
-  private flush(): void {
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.deliverSlice());
+  }
+
+  /**
+   * Subscribers take turns being handed everything after their cursor, for at most a slice; then the hub yields.
+   * Items published meanwhile reach those not yet served together with the rest, and the others on their next turn.
+   */
+  private deliverSlice(): void {
     this.scheduled = false;
-    const items = this.queue;
-    this.queue = [];
-    for (const sub of this.subscribers) {
-      for (const item of items) {
-        if (item.type !== 'reset' && !item.stale && item.seq <= sub.after) continue;
-        if (!this.subscribers.has(sub)) break; // unsubscribed by its own listener
-        this.deliver(sub, item);
+    const end = this.outboxEnd;
+    const until = performance.now() + DELIVERY_SLICE_MS;
+    for (let upToDate = 0; upToDate < this.order.length && performance.now() < until; ) {
+      if (this.turn >= this.order.length) this.turn = 0;
+      const sub = this.order[this.turn++]!;
+      if (sub.cursor >= end) {
+        upToDate++;
+        continue;
       }
+      upToDate = 0;
+      this.deliverUpTo(sub, end);
     }
+    if (this.dropDelivered() < this.outboxEnd) this.schedule();
+  }
+
+  private deliverUpTo(sub: Subscriber, end: number): void {
+    for (let i = sub.cursor; i < end; i++) {
+      if (!this.subscribers.has(sub)) return; // unsubscribed, perhaps by its own listener
+      const item = this.outbox[i - this.outboxStart]!;
+      if (item.type !== 'reset' && !item.stale && item.seq <= sub.after) continue;
+      this.deliver(sub, item);
+    }
+    sub.cursor = end;
+    try {
+      sub.delivered?.();
+    } catch (err) {
+      this.opts.onListenerError?.(err);
+    }
+  }
+
+  /** Forgets the items every subscriber has been handed; returns the lowest cursor. */
+  private dropDelivered(): number {
+    let lowest = this.outboxEnd;
+    for (const sub of this.order) lowest = Math.min(lowest, sub.cursor);
+    this.outbox.splice(0, lowest - this.outboxStart);
+    this.outboxStart = lowest;
+    return lowest;
   }
 
   private deliver(sub: Subscriber, item: StreamItem): void {

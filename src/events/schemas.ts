@@ -31,11 +31,14 @@ export type Reset = z.infer<typeof ResetSchema>;
 export type StreamItem = ChangeEvent | Reset;
 
 export interface ChangeStream {
+  /** The highest seq this stream has published (or reset to): a subscriber from now on hears every change after it. */
+  readonly seq: number;
   /**
    * Replays the events with seq > since (in seq order) then live ones. When `since` is too old or unknown the
    * listener first gets { type: 'reset', seq } meaning "take a fresh snapshot"; `since` null means live ones only.
-   * The replay happens before subscribe returns; live events come later, never inside a store write. Returns
-   * the unsubscribe.
+   * The replay happens before subscribe returns; live events come later, never inside a store write. `delivered`
+   * is called after each run of live items, so a subscriber can send what it heard in one go. Returns the
+   * unsubscribe.
    */
-  subscribe(since: number | null, listener: (e: StreamItem) => void): () => void;
+  subscribe(since: number | null, listener: (e: StreamItem) => void, delivered?: () => void): () => void;
 }

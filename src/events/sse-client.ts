@@ -19,20 +19,26 @@ export interface SseClientOptions {
   bufferBytes: number;
   onCut: () => void;
   /** The last snapshot frame per filter: clients connecting at the same seq share it. */
-  snapshots: Map<string, { seq: number; bytes: Buffer }>;
+  snapshots: Map<string, SnapshotFrame>;
 }
 
 type Phase = 'replaying' | 'snapshotting' | 'live' | 'closed';
+
+export interface SnapshotFrame {
+  seq: number;
+  bytes: Buffer;
+}
 
 export class SseClient {
   private phase: Phase = 'replaying';
   private replayed: ChangeEvent[] = [];
   private resetSeen = false;
+  /** The seq from which the stream hands this client every change: a snapshot at exactly this seq leaves no gap. */
+  private streamFrom = 0;
   /** Items heard while a snapshot is being read; those it already covers are dropped after. */
   private held: StreamItem[] = [];
   private queue: ChangeEvent[] = [];
   private queuedBytes = 0;
-  private flushScheduled = false;
   private waitingForDrain = false;
   private unsubscribe: () => void = () => undefined;
   private readonly filterKey: string;
@@ -48,16 +54,19 @@ export class SseClient {
 
   /** `since` null (or a store that is away): a snapshot first; otherwise the changes after it, one per agent. */
   async start(since: number | null): Promise<void> {
-    this.unsubscribe = this.opts.stream.subscribe(since, (item) => this.hear(item));
+    this.streamFrom = this.opts.stream.seq;
+    this.unsubscribe = this.opts.stream.subscribe(since, (item) => this.hear(item), () => this.flush());
     const replay = this.replayed;
     this.replayed = [];
     if (this.phase === 'closed') return;
     if (since === null || this.resetSeen || !this.opts.store.health().up) return this.snapshot();
     this.phase = 'live';
     for (const e of collapse(replay)) this.enqueue(e);
+    this.flush();
   }
 
   private hear(item: StreamItem): void {
+    if (item.type === 'reset') this.streamFrom = item.seq;
     if (this.phase === 'replaying') {
       if (item.type === 'reset') this.resetSeen = true;
       else this.replayed.push(item);
@@ -71,32 +80,47 @@ export class SseClient {
 
   private async snapshot(): Promise<void> {
     this.phase = 'snapshotting';
+    const frame = this.sharedSnapshot() ?? (await this.readSnapshot());
+    if (!frame || this.phase !== 'snapshotting') return;
+    this.reply.raw.write(frame.bytes);
+    const held = this.held;
+    this.held = [];
+    this.phase = 'live';
+    for (const item of held) {
+      if (item.type === 'reset') return this.snapshot();
+      if (item.stale || item.seq > frame.seq) this.enqueue(item);
+    }
+    this.flush();
+  }
+
+  /**
+   * The frame another client with this filter got, when it was taken at the very seq this client's stream starts
+   * from: a thousand dashboards reconnecting at once then cost one read of the store, not a thousand. Never while
+   * Redis is away: the seq stands still then, but stale changes do not.
+   */
+  private sharedSnapshot(): SnapshotFrame | undefined {
+    if (!this.opts.store.health().up) return undefined;
+    const cached = this.opts.snapshots.get(this.filterKey);
+    return cached?.seq === this.streamFrom ? cached : undefined;
+  }
+
+  /** A snapshot read from the store; shared with later clients unless some agent in it is stale (Redis away). */
+  private async readSnapshot(): Promise<SnapshotFrame | undefined> {
     let agents: AgentRecord[];
     let seq: number;
     try {
       ({ agents, seq } = await this.readAll());
     } catch (err) {
       this.reply.log.warn({ err }, 'events: snapshot failed; client disconnected to retry');
-      return this.cut();
+      this.cut();
+      return undefined;
     }
-    if (this.phase !== 'snapshotting') return;
-    this.reply.raw.write(this.snapshotBytes(agents, seq));
-    const held = this.held;
-    this.held = [];
-    this.phase = 'live';
-    for (const item of held) {
-      if (item.type === 'reset') return this.snapshot();
-      if (item.stale || item.seq > seq) this.enqueue(item);
+    const frame = { seq, bytes: snapshotFrame(JSON.stringify({ agents, seq }), seq) };
+    if (!agents.some((a) => a.stale)) {
+      if (this.opts.snapshots.size > 100) this.opts.snapshots.clear();
+      this.opts.snapshots.set(this.filterKey, frame);
     }
-  }
-
-  private snapshotBytes(agents: AgentRecord[], seq: number): Buffer {
-    const cached = this.opts.snapshots.get(this.filterKey);
-    if (cached?.seq === seq && !agents.some((a) => a.stale)) return cached.bytes;
-    const bytes = snapshotFrame(JSON.stringify({ agents, seq }), seq);
-    if (this.opts.snapshots.size > 100) this.opts.snapshots.clear();
-    this.opts.snapshots.set(this.filterKey, { seq, bytes });
-    return bytes;
+    return frame;
   }
 
   /** Every agent matching the filter; the seq is the first page's (later pages may be newer, never older). */
@@ -115,17 +139,11 @@ export class SseClient {
     if (e.type === 'agent' && !matchesFilter(e.agent, this.opts.filter)) return;
     this.queue.push(e);
     this.queuedBytes += frameOf(e).bytes.length;
-    if (this.waitingForDrain) return this.cutIfTooFarBehind();
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      // After the hub has handed this tick's events to every client: one write per client per tick.
-      queueMicrotask(() => this.flush());
-    }
+    if (this.waitingForDrain) this.cutIfTooFarBehind();
   }
 
-  /** What came in one tick goes out in one write; if the socket is then full, the next waits for its drain. */
+  /** What came in one run goes out in one write; if the socket is then full, the next waits for its drain. */
   private flush(): void {
-    this.flushScheduled = false;
     if (this.phase === 'closed' || this.waitingForDrain || this.queue.length === 0) return;
     const batch = batchOf(this.filterKey, this.queue);
     this.queue = [];

@@ -74,6 +74,43 @@ test('a subscriber that throws does not stop the others', async () => {
   assert.equal(errors.length, 1);
 });
 
+test('delivering to many slow subscribers yields to the event loop between slices, and each still gets every change once, in order', async () => {
+  const store = createMemoryStore();
+  const { hub } = await createChangeSource(store, {});
+  const SUBSCRIBERS = 500;
+  const SPIN_MS = 0.2; // 100 ms of listeners in all: one run would hold the loop that long
+  const seen = Array.from({ length: SUBSCRIBERS }, () => [] as number[]);
+  const runs = Array.from({ length: SUBSCRIBERS }, () => 0);
+  seen.forEach((list, i) => {
+    hub.subscribe(
+      null,
+      (e) => {
+        const until = performance.now() + SPIN_MS;
+        while (performance.now() < until);
+        list.push(e.seq);
+      },
+      () => runs[i]!++,
+    );
+  });
+  let ticks = 0;
+  let delivering = true;
+  const ticker = (async () => {
+    while (delivering) {
+      await tick();
+      ticks++;
+      if (ticks === 3) await store.write([obs('a', 'working', 's2')]); // published while the first run is under way
+    }
+  })();
+  await store.write([obs('a', 'working', 's1')]);
+  while (seen.some((list) => list.length < 2)) await tick();
+  delivering = false;
+  await ticker;
+  assert.ok(ticks >= 10, `the loop ran only ${ticks} times while ${SUBSCRIBERS} subscribers were served`);
+  for (const list of seen) assert.deepEqual(list, [1, 2]);
+  // Those not yet reached when the second change came got both in one go (one write, for a stream client).
+  assert.ok(runs.filter((n) => n === 1).length > SUBSCRIBERS / 2, `runs per subscriber: ${runs.join(',')}`);
+});
+
 test('each state transition of this monitor is logged once at info: agent, target, from → to, rule', async () => {
   const store = createMemoryStore();
   const { hub } = await createChangeSource(store, {});

@@ -59,6 +59,35 @@ test('a fresh connection gets retry, then one snapshot of the agents with their 
   assert.equal(Number(gone.id), listed.seq + 2);
 });
 
+test('clients connecting at one seq share one read of the store; one connecting after a change gets a fresh snapshot', async (t) => {
+  const { app, fake, id, base } = await listen(t);
+  fake.setPanes([{ paneId: '%1', sessionName: 'work' }, { paneId: '%2', sessionName: 'play' }]);
+  fake.setScreen('%1', 'one');
+  await cycle(app);
+  let reads = 0;
+  const list = app.store.list.bind(app.store);
+  app.store.list = (...args) => {
+    reads++;
+    return list(...args);
+  };
+
+  const first = await sse(t, base, '/v1/events');
+  const snapshot = (await first.waitFor((e) => e.event === 'snapshot')).data;
+  const others = await Promise.all(Array.from({ length: 5 }, () => sse(t, base, '/v1/events')));
+  for (const c of others) assert.equal((await c.waitFor((e) => e.event === 'snapshot')).data, snapshot);
+  const filtered = await sse(t, base, '/v1/events?session=work');
+  assert.deepEqual(JSON.parse((await filtered.waitFor((e) => e.event === 'snapshot')).data).agents.map((a: { id: string }) => a.id), [id('%1')]);
+  assert.equal(reads, 2, 'one read for the unfiltered snapshot, one for the filtered one');
+
+  touch(fake, '%1', 'two');
+  await cycle(app);
+  await agentOf(first, id('%1'), 2);
+  const later = await sse(t, base, '/v1/events');
+  const fresh = JSON.parse((await later.waitFor((e) => e.event === 'snapshot')).data);
+  assert.equal(fresh.agents.find((a: { id: string }) => a.id === id('%1')).version, 2, 'a snapshot taken after the change');
+  assert.equal(reads, 3);
+});
+
 test('Last-Event-ID (or ?since) resumes with exactly what GET /v1/agents?since returns, then live events', async (t) => {
   const { app, fake, id, base } = await listen(t);
   fake.setPanes([{ paneId: '%1' }, { paneId: '%2' }, { paneId: '%3' }]);
