@@ -69,8 +69,10 @@ export async function runEventsBench(argv: string[]): Promise<void> {
       return result;
     };
     const writes = new Map<number, number>();
+    const published: number[] = [];
     let measuring = false;
     app.events.subscribe(null, (e) => {
+      if (e.type !== 'reset' && !e.stale) published.push(e.seq);
       if (!measuring || e.type !== 'agent' || e.stale) return;
       const at = wroteAt.get(`${e.agent.id}\0${e.agent.version}`);
       if (at !== undefined) writes.set(e.seq, at);
@@ -104,10 +106,16 @@ export async function runEventsBench(argv: string[]): Promise<void> {
     log(`measuring with ${ready.snapshots} clients`);
     child.send({ type: 'start' });
     measuring = true;
+    const cpuAtStart = process.cpuUsage();
     const withClients = await cycleMs(cycles);
     measuring = false;
     await sleep(1000); // the last events' way to the clients
-    const report = await ask<{ latencies: [number, number, number]; received: number; expected: number; closed: number }>(child, 'report', { type: 'report', writes: [...writes] });
+    const serverCpu = process.cpuUsage(cpuAtStart);
+    const report = await ask<{ cpuMs: number; latencies: [number, number, number]; received: number; expected: number; gaps: number; closed: number }>(child, 'report', {
+      type: 'report',
+      writes: [...writes],
+      published,
+    });
     const cycleP50 = { without: round1(percentile(without, 50)), with: round1(percentile(withClients, 50)) };
     const result = {
       bench: 'events',
@@ -115,10 +123,12 @@ export async function runEventsBench(argv: string[]): Promise<void> {
       clients,
       cycles,
       events: writes.size,
-      deliveries: { received: report.received, expected: report.expected, clients_cut: report.closed },
+      deliveries: { received: report.received, expected: report.expected, reads_with_gaps: report.gaps, clients_cut: report.closed },
       latency_ms: { p50: round1(report.latencies[0]), p99: round1(report.latencies[1]), max: round1(report.latencies[2]) },
       cycle_p50_ms: cycleP50,
       cycle_p50_ratio: Number((cycleP50.with / cycleP50.without).toFixed(3)),
+      // CPU per measured cycle: the server (loop, Redis reader, fan-out) and the process all the clients share.
+      cpu_ms_per_cycle: { server: round1((serverCpu.user + serverCpu.system) / 1000 / cycles), clients: round1(report.cpuMs / cycles) },
       rss_per_client_kb: round1((rssWith - rssBefore) / 1024 / Math.max(1, ready.snapshots)),
       rss_mb: { before: round1(rssBefore / 2 ** 20), with_clients: round1(rssWith / 2 ** 20) },
     };
