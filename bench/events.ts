@@ -9,11 +9,12 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../src/app.ts';
 import { configWith } from '../src/config.ts';
 import { buildFleet, WARMUP_CYCLES } from './cycle.ts';
-import { percentile } from './lib/stats.ts';
+import { histogramBuckets, histogramPercentile, percentile } from './lib/stats.ts';
 import { startPrivateRedis } from '../test/helpers/redis.ts';
 import { startPrivateTmux } from '../test/helpers/tmux.ts';
 
 const now = () => performance.timeOrigin + performance.now();
+const DELIVERY_METRIC = 'paneward_events_delivery_seconds';
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** One cycle, then the rest of a one-second tick; resolves with the cycle's duration (ms). */
@@ -107,10 +108,12 @@ export async function runEventsBench(argv: string[]): Promise<void> {
     child.send({ type: 'start' });
     measuring = true;
     const cpuAtStart = process.cpuUsage();
+    const deliveryBefore = await histogramBuckets(app.metrics.registry, DELIVERY_METRIC);
     const withClients = await cycleMs(cycles);
     measuring = false;
     await sleep(1000); // the last events' way to the clients
     const serverCpu = process.cpuUsage(cpuAtStart);
+    const deliveryAfter = await histogramBuckets(app.metrics.registry, DELIVERY_METRIC);
     const report = await ask<{ cpuMs: number; latencies: [number, number, number]; received: number; expected: number; gaps: number; closed: number }>(child, 'report', {
       type: 'report',
       writes: [...writes],
@@ -125,6 +128,9 @@ export async function runEventsBench(argv: string[]): Promise<void> {
       events: writes.size,
       deliveries: { received: report.received, expected: report.expected, reads_with_gaps: report.gaps, clients_cut: report.closed },
       latency_ms: { p50: round1(report.latencies[0]), p99: round1(report.latencies[1]), max: round1(report.latencies[2]) },
+      // The server's part: from a change reaching its stream to the write to each client's socket (from the
+      // histogram, so an estimate as fine as its buckets).
+      server_handoff_ms: { p50: round1(histogramPercentile(deliveryBefore, deliveryAfter, 50)), p99: round1(histogramPercentile(deliveryBefore, deliveryAfter, 99)) },
       cycle_p50_ms: cycleP50,
       cycle_p50_ratio: Number((cycleP50.with / cycleP50.without).toFixed(3)),
       // CPU per measured cycle: the server (loop, Redis reader, fan-out) and the process all the clients share.

@@ -1,4 +1,5 @@
 // Timing helpers shared by the benches: repeat a round, report percentiles in milliseconds.
+import type { Registry } from 'prom-client';
 
 export interface Percentiles {
   p50_ms: number;
@@ -31,4 +32,36 @@ export async function measure(rounds: number, round: () => Promise<unknown>, war
 export function argValue(argv: readonly string[], name: string, fallback: string): string {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
+}
+
+/** Cumulative bucket counts of a prom-client histogram (upper bound in seconds → count), read from a registry. */
+export async function histogramBuckets(registry: Registry, name: string): Promise<Map<number, number>> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  const buckets = new Map<number, number>();
+  for (const v of metric?.values ?? []) {
+    if ((v as { metricName?: string }).metricName !== `${name}_bucket`) continue;
+    const le = v.labels.le;
+    buckets.set(le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), v.value);
+  }
+  return buckets;
+}
+
+/**
+ * The p-th percentile (ms) of what a histogram saw between two readings, interpolated within its bucket as
+ * Prometheus's histogram_quantile does: an estimate, as fine as the buckets.
+ */
+export function histogramPercentile(before: Map<number, number>, after: Map<number, number>, p: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((le) => after.get(le)! - (before.get(le) ?? 0));
+  const total = counts.at(-1) ?? 0;
+  if (total === 0) return Number.NaN;
+  const rank = (p / 100) * total;
+  for (let i = 0; i < bounds.length; i++) {
+    if (counts[i]! < rank) continue;
+    const lower = i === 0 ? 0 : bounds[i - 1]!;
+    const below = i === 0 ? 0 : counts[i - 1]!;
+    if (!Number.isFinite(bounds[i]!)) return lower * 1000;
+    return (lower + ((bounds[i]! - lower) * (rank - below)) / Math.max(1, counts[i]! - below)) * 1000;
+  }
+  return Number.NaN;
 }

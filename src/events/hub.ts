@@ -26,6 +26,8 @@ export interface ChangeHubOptions {
   /** Sequence the stream starts at: changes at or before it are only in snapshots. */
   startSeq?: number;
   onListenerError?: (err: unknown) => void;
+  /** After each hand-over to a subscriber: how long its oldest item waited in the hub (ms). */
+  onDelivered?: (waitedMs: number) => void;
 }
 
 export class ChangeHub implements ChangeStream {
@@ -40,6 +42,8 @@ export class ChangeHub implements ChangeStream {
   private turn = 0;
   /** Items some subscriber has not been handed yet; outbox[0] has the absolute index `outboxStart`. */
   private outbox: StreamItem[] = [];
+  /** When each outbox item came (performance.now()). */
+  private outboxAt: number[] = [];
   private outboxStart = 0;
   private scheduled = false;
   private readonly replayLimit: number;
@@ -102,6 +106,7 @@ export class ChangeHub implements ChangeStream {
 
   private enqueue(item: StreamItem): void {
     this.outbox.push(item);
+    this.outboxAt.push(performance.now());
     this.schedule();
   }
 
@@ -133,6 +138,7 @@ export class ChangeHub implements ChangeStream {
   }
 
   private deliverUpTo(sub: Subscriber, end: number): void {
+    const oldest = this.outboxAt[sub.cursor - this.outboxStart]!;
     for (let i = sub.cursor; i < end; i++) {
       if (!this.subscribers.has(sub)) return; // unsubscribed, perhaps by its own listener
       const item = this.outbox[i - this.outboxStart]!;
@@ -145,6 +151,7 @@ export class ChangeHub implements ChangeStream {
     } catch (err) {
       this.opts.onListenerError?.(err);
     }
+    this.opts.onDelivered?.(performance.now() - oldest);
   }
 
   /** Forgets the items every subscriber has been handed; returns the lowest cursor. */
@@ -152,6 +159,7 @@ export class ChangeHub implements ChangeStream {
     let lowest = this.outboxEnd;
     for (const sub of this.order) lowest = Math.min(lowest, sub.cursor);
     this.outbox.splice(0, lowest - this.outboxStart);
+    this.outboxAt.splice(0, lowest - this.outboxStart);
     this.outboxStart = lowest;
     return lowest;
   }

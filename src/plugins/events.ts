@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { createChangeSource, type ChangeHub } from '../events/index.ts';
+import { eventsDeliveryHistogram } from '../events/metrics.ts';
 import { logTransitions } from '../events/transition-log.ts';
 
 declare module 'fastify' {
@@ -14,8 +15,10 @@ declare module 'fastify' {
 export default fp<{ config: Config }>(
   async (app, { config }) => {
     let lastError = '';
+    const delivery = eventsDeliveryHistogram(app.metrics.registry);
     const source = await createChangeSource(app.store, {
       redis: config.redis,
+      onDelivered: (waitedMs) => delivery.observe(waitedMs / 1000),
       onListenerError: (err) => app.log.error({ err }, 'events: a subscriber failed'),
       onError: (err) => {
         // The store reports Redis outages already; one line per distinct reason is enough here.
@@ -30,5 +33,5 @@ export default fp<{ config: Config }>(
       await source.close();
     });
   },
-  { name: 'paneward-events', dependencies: ['paneward-store'] },
+  { name: 'paneward-events', dependencies: ['paneward-metrics', 'paneward-store'] },
 );

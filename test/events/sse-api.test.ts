@@ -178,6 +178,23 @@ test('a heartbeat comment comes at least every EVENTS_HEARTBEAT_MS', async (t) =
   assert.ok(c.comments.length >= 2, `comments: ${c.comments.length}`);
 });
 
+test('paneward_events_delivery_seconds counts each hand-over of a change to a subscriber', async (t) => {
+  const { app, fake, id, base } = await listen(t);
+  fake.setPanes([{ paneId: '%1', sessionName: 'work' }]);
+  fake.setScreen('%1', 'one');
+  await cycle(app);
+  const count = async () => Number(/^paneward_events_delivery_seconds_count (\d+)$/m.exec((await app.inject({ url: '/metrics' })).body)?.[1]);
+  const before = await count();
+  const clients = [await sse(t, base, '/v1/events'), await sse(t, base, '/v1/events')];
+  for (const c of clients) await c.waitFor((e) => e.event === 'snapshot');
+  touch(fake, '%1', 'two');
+  await cycle(app);
+  for (const c of clients) await agentOf(c, id('%1'), 2);
+  // Each subscriber (the two clients, the transition log, ...) was handed the cycle's changes, in one run or more.
+  const handed = (await count()) - before;
+  assert.ok(handed >= app.events.subscriberCount && app.events.subscriberCount >= 3, `${handed} hand-overs to ${app.events.subscriberCount} subscribers`);
+});
+
 test('paneward_events_clients counts the open streams', async (t) => {
   const { app, base } = await listen(t);
   const gauge = async () => Number(/^paneward_events_clients (\d+)$/m.exec((await app.inject({ url: '/metrics' })).body)?.[1]);
