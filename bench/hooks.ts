@@ -1,7 +1,7 @@
-// npm run bench -- hooks [--agents N] [--rate R] [--seconds S] [--json]
+// npm run bench -- hooks [--agents N] [--rate R] [--seconds S] [--rounds K] [--json]
 // A private tmux server with N panes (see cycle.ts), the real app with its loop running and listening on loopback.
-// First S seconds without hooks (the baseline), then S seconds with R hooks/s posted by another process over
-// HTTP, spread over the panes. Meanwhile probes post a hook to one pane and poll GET /v1/agents/{id} until the
+// K rounds, each S/K seconds without hooks (the baseline) then S/K seconds with R hooks/s posted by another
+// process over HTTP, spread over the panes: alternating, so drift and neighbours weigh on both sides alike. Meanwhile probes post a hook to one pane and poll GET /v1/agents/{id} until the
 // state shows (POST → visible), while a client of GET /v1/events waits for the agent event that carries it (POST →
 // SSE). Reports the cycle p50 with and without the load, skipped cycles, the rate achieved and the probe percentiles.
 import { spawn } from 'node:child_process';
@@ -148,6 +148,33 @@ function runLoad(base: string, tmuxVar: string, rate: number, seconds: number, p
   });
 }
 
+function addWindow(into: Window, w: Window): void {
+  into.cycles.push(...w.cycles);
+  into.skipped += w.skipped;
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+/** The load processes' reports of all rounds as one: counts added, the worst of the maxima, the rate over `seconds`. */
+function combineLoads(loads: Array<Record<string, number>>, seconds: number): Record<string, number> {
+  const sum = (key: string) => loads.reduce((n, l) => n + (l[key] ?? 0), 0);
+  const worst = (key: string) => Math.max(...loads.map((l) => l[key] ?? 0));
+  return {
+    sent: sum('sent'),
+    ok: sum('ok'),
+    failed: sum('failed'),
+    per_second: Math.round(sum('ok') / seconds),
+    // Percentiles cannot be pooled from percentiles: the worst round's.
+    response_p50_ms_worst_round: worst('response_p50_ms'),
+    response_p99_ms_worst_round: worst('response_p99_ms'),
+    over_900_ms: sum('over_900_ms'),
+    max_ms: worst('max_ms'),
+  };
+}
+
 const summary = (w: Window) => {
   const sorted = [...w.cycles].sort((a, b) => a - b);
   return { cycles: sorted.length, p50_ms: round1(percentile(sorted, 50)), p99_ms: round1(percentile(sorted, 99)), skipped: w.skipped };
@@ -160,13 +187,15 @@ export async function runHooksBench(argv: string[]): Promise<void> {
       agents: { type: 'string', default: '1000' },
       rate: { type: 'string', default: '2000' },
       seconds: { type: 'string', default: '30' },
+      rounds: { type: 'string', default: '3' },
       json: { type: 'boolean', default: false },
     },
   });
   const agents = Number(values.agents);
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
-  for (const [name, v] of [['agents', agents], ['rate', rate], ['seconds', seconds]] as const) {
+  const rounds = Number(values.rounds);
+  for (const [name, v] of [['agents', agents], ['rate', rate], ['seconds', seconds], ['rounds', rounds]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
   }
   const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -192,16 +221,32 @@ export async function runHooksBench(argv: string[]): Promise<void> {
     stream = new StreamWatcher(base);
     await stream.ready;
 
-    log(`baseline: ${seconds} s of cycles without hooks, probes only…`);
-    const baselineProbes = probes(base, tmuxVar, stream, targets, seconds);
-    const baseline = await watchCycles(app, seconds, baselineProbes);
-    log(`load: ${seconds} s at ${rate} hooks/s over ${loadPanes.length} panes…`);
-    const load = runLoad(base, tmuxVar, rate, seconds, loadPanes);
-    const loadProbes = probes(base, tmuxVar, stream, targets, seconds);
-    const loaded = await watchCycles(app, seconds, Promise.all([load, loadProbes]));
-    const achieved = await load;
-    const latencies = await loadProbes;
-    const idle = await baselineProbes;
+    const window = seconds / rounds;
+    const baseline: Window = { cycles: [], skipped: 0 };
+    const loaded: Window = { cycles: [], skipped: 0 };
+    const idle: ProbeResult[] = [];
+    const latencies: ProbeResult[] = [];
+    const loads: Array<Record<string, number>> = [];
+    let baselineCpuMs = 0;
+    let loadCpuMs = 0;
+    for (let round = 1; round <= rounds; round++) {
+      log(`round ${round}/${rounds}: ${window} s of cycles without hooks, probes only…`);
+      let cpu = process.cpuUsage();
+      const baselineProbes = probes(base, tmuxVar, stream, targets, window);
+      addWindow(baseline, await watchCycles(app, window, baselineProbes));
+      idle.push(...(await baselineProbes));
+      baselineCpuMs += cpuMsSince(cpu);
+
+      log(`round ${round}/${rounds}: ${window} s at ${rate} hooks/s over ${loadPanes.length} panes…`);
+      cpu = process.cpuUsage();
+      const load = runLoad(base, tmuxVar, rate, window, loadPanes);
+      const loadProbes = probes(base, tmuxVar, stream, targets, window);
+      addWindow(loaded, await watchCycles(app, window, Promise.all([load, loadProbes])));
+      loads.push(await load);
+      latencies.push(...(await loadProbes));
+      loadCpuMs += cpuMsSince(cpu);
+    }
+    const achieved = combineLoads(loads, seconds);
 
     const base50 = summary(baseline).p50_ms;
     const load50 = summary(loaded).p50_ms;
@@ -210,6 +255,7 @@ export async function runHooksBench(argv: string[]): Promise<void> {
       agents,
       rate,
       seconds,
+      rounds,
       post_to_get: latency(latencies, (r) => r.toGet),
       post_to_sse: latency(latencies, (r) => r.toSse),
       post_to_get_without_load: latency(idle, (r) => r.toGet),
@@ -218,6 +264,8 @@ export async function runHooksBench(argv: string[]): Promise<void> {
       cycle_without_hooks: summary(baseline),
       cycle_with_hooks: summary(loaded),
       cycle_p50_ratio: Number((load50 / Math.max(base50, 0.001)).toFixed(3)),
+      // What one hook costs the server's process: its CPU with the load, less its CPU without, per hook answered.
+      server_cpu_ms_per_hook: round2((loadCpuMs - baselineCpuMs) / Math.max(1, achieved.ok ?? 0)),
     };
     if (!values.json) {
       log(`POST → GET p50 ${result.post_to_get.p50_ms} ms, p99 ${result.post_to_get.p99_ms} ms under ${achieved.per_second} hooks/s`);
