@@ -9,7 +9,8 @@
  * atomically, so the batch size bounds how long it holds Redis up.
  * KEYS: 1 seq, 2 ids (lex zset), 3 changes (zset by seq), 4 expiry (zset by expiry ms), 5 removed log (zset by
  *       seq), 6 events (the change stream), then per observation: agent hash, screen, history stream
- * ARGV: 1 ttl ms, 2 history limit, 3 events limit, then per observation WRITE_ARGS values: id, state, screenHash,
+ * ARGV: 1 ttl ms, 2 history limit, 3 events limit, 4 seq floor (see raiseSeqBeforeIncr), then per observation
+ *       WRITE_ARGS values: id, state, screenHash,
  *       screen, record body JSON, observedAt ms, floor version, rule, evidence, '1' for a refresh-only write or '2' for a
  *       rewrite after an outage (no transition added: the caller writes the history it kept, see BACKFILL_HISTORY_LUA)
  * Each change is also appended to the events stream at entry id `<seq>-0`, in the same atomic run as the INCR:
@@ -29,14 +30,30 @@ export const WRITE_ARGS = 10;
  */
 export const EVENT_FIELDS = ['t', 'id', 'body', 'v', 'since', 'chg', 'obs', 'from'] as const;
 export const WRITE_REPLY = 7;
+/**
+ * Lua, run once before a script's first INCR of the seq (KEYS[1]): raises the seq to the floor in `ARGV[<n>]`, the
+ * highest seq the calling process has seen (its change stream's and its reads'). A seq below it means Redis lost
+ * changes it had handed out: replication is asynchronous, and a replica promoted after its master died may lack
+ * the last writes. Without this the next writes would take those seqs again, and a reader of the events stream
+ * that had read the lost entries would skip the new ones as already read, and a client's Last-Event-ID would name
+ * two different changes. Atomic with the INCR, so no write gets in between.
+ */
+function raiseSeqBeforeIncr(floorArg: number): string {
+  return `if not seqRaised then
+      seqRaised = true
+      local seqFloor = tonumber(ARGV[${floorArg}])
+      if tonumber(redis.call('GET', KEYS[1]) or '0') < seqFloor then redis.call('SET', KEYS[1], seqFloor) end
+    end`;
+}
 export const WRITE_AGENTS_LUA = `
 local ttl = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + ttl
 local reply = {}
+local seqRaised = false
 for i = 0, (#KEYS - 6) / 3 - 1 do
   local agent, screen, history = KEYS[7 + 3 * i], KEYS[8 + 3 * i], KEYS[9 + 3 * i]
-  local a = 3 + ${WRITE_ARGS} * i
+  local a = 4 + ${WRITE_ARGS} * i
   local id, state, sh = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local obs = tonumber(ARGV[a + 6])
   local floor = tonumber(ARGV[a + 7])
@@ -64,6 +81,7 @@ for i = 0, (#KEYS - 6) / 3 - 1 do
   if changed == 1 and ARGV[a + 10] == '1' then
     changed = -1
   elseif changed == 1 then
+    ${raiseSeqBeforeIncr(4)}
     local seq = redis.call('INCR', KEYS[1])
     redis.call('HSET', agent, 'v', version, 'state', state, 'sh', sh, 'since', since, 'chg', chg,
       'obs', seen, 'seq', seq, 'body', ARGV[a + 5])
@@ -102,7 +120,8 @@ return reply
  * Remove one agent and log the removal at a new seq, trimming the log to its limit.
  * KEYS: 1 seq, 2 agent hash, 3 screen, 4 history, 5 ids, 6 changes, 7 expiry, 8 removed log, 9 removed floor,
  *       10 events
- * ARGV: 1 id, 2 removed log limit, 3 '1' to act only when the agent hash has expired (lazy reaping), 4 events limit
+ * ARGV: 1 id, 2 removed log limit, 3 '1' to act only when the agent hash has expired (lazy reaping), 4 events limit,
+ *       5 seq floor (see raiseSeqBeforeIncr)
  * The removal is appended to the events stream at `<seq>-0` like a write's change.
  * Returns the removal seq, or 0 when there was nothing to remove.
  */
@@ -114,6 +133,8 @@ redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
 redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
+local seqRaised = false
+${raiseSeqBeforeIncr(5)}
 local seq = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[8], seq, ARGV[1])
 redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[4], seq .. '-0', 't', 'r', 'id', ARGV[1])

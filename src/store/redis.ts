@@ -2,7 +2,7 @@
 // capped transition stream per agent, TTLs so a dead monitor's agents expire, and a read cache in front.
 // Key layout and the script logic are described in README.md; the scripts live in redis-scripts.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChainableCommander } from 'ioredis';
+import { Cluster, Command, type ChainableCommander } from 'ioredis';
 import type { AgentObservation, AgentRecord, AgentState, StateTransition } from '../agents/model.ts';
 import { ReadCache } from './read-cache.ts';
 import { createRedisClient, toRedisTarget, type RedisClient, type RedisTarget } from './redis-connection.ts';
@@ -92,6 +92,8 @@ export class RedisStore implements AgentStore {
   private up = false;
   private reason: string | null = 'connecting';
   private closed = false;
+  /** The highest seq this process has seen (see noteSeq). */
+  private seqFloor = 0;
 
   constructor(opts: RedisStoreOptions) {
     this.ttlMs = Math.max(1, Math.round((opts.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000));
@@ -124,8 +126,9 @@ export class RedisStore implements AgentStore {
     client.on('ready', () => {
       this.up = true;
       this.reason = null;
-      for (const listener of this.readyListeners) listener();
+      this.announceReady();
     });
+    if (client instanceof Cluster) this.followSlotOwner(client);
     this.connecting = client.connect().catch(() => undefined);
   }
 
@@ -139,9 +142,43 @@ export class RedisStore implements AgentStore {
     return this.client.status === 'ready';
   }
 
+  /**
+   * `listener` runs whenever Redis may have lost data since it last ran: on every ready connection (Redis may have
+   * restarted empty) and, on a Cluster, when paneward's slot moves to another master (see followSlotOwner).
+   */
   onReady(listener: () => void): () => void {
     this.readyListeners.add(listener);
     return () => this.readyListeners.delete(listener);
+  }
+
+  /**
+   * The highest seq this process has seen (its change stream's, its reads'). Every write and removal first raises a
+   * seq that is below it, in the same script as its INCR: a Redis that lost changes (a replica promoted before it
+   * had the last writes) then never hands out a seq twice. See raiseSeqBeforeIncr in redis-scripts.ts.
+   */
+  noteSeq(seq: number): void {
+    if (seq > this.seqFloor) this.seqFloor = seq;
+  }
+
+  private announceReady(): void {
+    for (const listener of this.readyListeners) listener();
+  }
+
+  /**
+   * ioredis's Cluster follows a failover by itself and emits no new 'ready'. When paneward's slot is served by
+   * another master after a refresh of the slot map (a replica promoted, which may lack the last writes: replication
+   * is asynchronous), the ready listeners hear it as a reconnect, so the resilient store writes its state again.
+   */
+  private followSlotOwner(cluster: Cluster): void {
+    const slot = new Command('get', [this.key('seq')]).getSlot();
+    let owner: string | undefined;
+    cluster.on('refresh', () => {
+      const now = cluster.slots[slot]?.[0];
+      if (now === undefined) return;
+      const moved = owner !== undefined && now !== owner;
+      owner = now;
+      if (moved && !this.closed && this.isReady()) this.announceReady();
+    });
   }
 
   async write(observations: AgentObservation[]): Promise<WriteResult> {
@@ -167,7 +204,7 @@ export class RedisStore implements AgentStore {
     await this.connecting;
     try {
       const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
-      for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '0', this.eventsLimit);
+      for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '0', this.eventsLimit, this.seqFloor);
       unwrap(await pipeline.exec());
     } finally {
       this.cache.invalidate();
@@ -345,7 +382,7 @@ export class RedisStore implements AgentStore {
     for (let start = 0; start < writes.length; start += SCRIPT_BATCH) {
       const end = Math.min(writes.length, start + SCRIPT_BATCH);
       const keys = [this.key('seq'), this.key('ids'), this.key('changes'), this.key('expiry'), this.key('removed'), this.key('events')];
-      const args: Array<string | number | Buffer> = [this.ttlMs, this.historyLimit, this.eventsLimit];
+      const args: Array<string | number | Buffer> = [this.ttlMs, this.historyLimit, this.eventsLimit, this.seqFloor];
       for (let i = start; i < end; i++) {
         const { obs, floor, refresh } = writes[i]!;
         keys.push(this.agentKey(obs.id), this.key(`screen:${obs.id}`), this.key(`history:${obs.id}`));
@@ -408,7 +445,7 @@ export class RedisStore implements AgentStore {
 
   private async reap(ids: string[]): Promise<void> {
     const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
-    for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '1', this.eventsLimit);
+    for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '1', this.eventsLimit, this.seqFloor);
     unwrap(await pipeline.exec());
   }
 

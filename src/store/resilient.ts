@@ -272,9 +272,13 @@ export class ResilientStore implements AgentStore {
     for (const listener of this.staleListeners) listener(change);
   }
 
-  /** The highest global seq seen by this process (reads, and the change stream's reader): resync raises Redis to it. */
+  /**
+   * The highest global seq seen by this process (reads, and the change stream's reader): resync raises Redis to it,
+   * and so does every write to a Redis that is behind it (see RedisStore.noteSeq).
+   */
   noteSeq(seq: number): void {
     if (seq > this.lastSeq) this.lastSeq = seq;
+    this.redis.noteSeq(seq);
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
