@@ -21,7 +21,7 @@ interface Subscriber {
 }
 
 export interface ChangeHubOptions {
-  /** Events kept for replay; a subscriber further behind gets a reset. */
+  /** Events kept for replay at least (up to twice as many); a subscriber further behind gets a reset. */
   replayLimit?: number;
   /** Sequence the stream starts at: changes at or before it are only in snapshots. */
   startSeq?: number;
@@ -70,7 +70,9 @@ export class ChangeHub implements ChangeStream {
       if (event.seq <= this.head) return;
       this.head = event.seq;
       this.log.push(event);
-      if (this.log.length > this.replayLimit) this.floor = this.log.splice(0, this.log.length - this.replayLimit).at(-1)!.seq;
+      // Trimmed in one go once it holds twice the limit: shifting the oldest out on every publish moved the whole
+      // log each time, which a storm of hooks made the hub's main cost.
+      if (this.log.length >= 2 * this.replayLimit) this.floor = this.log.splice(0, this.log.length - this.replayLimit).at(-1)!.seq;
     }
     this.enqueue(event);
   }
