@@ -159,7 +159,9 @@ export class FakeTmuxServer implements TmuxServer {
       windowIndex: i,
       windowName: `win${i}`,
       paneIndex: 0,
-      panePid: 1000 + i,
+      // Above Linux's largest possible pid_max (2^22): the detector's look at /proc never finds a real process
+      // there, which at 1000 + i it sometimes did on a busy machine (a test then saw a program, not a shell prompt).
+      panePid: 4_194_304 + i,
       currentCommand: 'bash',
       dead: false,
       deadStatus: null,
