@@ -228,23 +228,29 @@ export async function runHooksBench(argv: string[]): Promise<void> {
     const latencies: ProbeResult[] = [];
     const loads: Array<Record<string, number>> = [];
     let baselineCpuMs = 0;
+    let baselineMs = 0;
     let loadCpuMs = 0;
+    let loadMs = 0;
     for (let round = 1; round <= rounds; round++) {
       log(`round ${round}/${rounds}: ${window} s of cycles without hooks, probes only…`);
       let cpu = process.cpuUsage();
+      let wall = performance.now();
       const baselineProbes = probes(base, tmuxVar, stream, targets, window);
       addWindow(baseline, await watchCycles(app, window, baselineProbes));
       idle.push(...(await baselineProbes));
       baselineCpuMs += cpuMsSince(cpu);
+      baselineMs += performance.now() - wall;
 
       log(`round ${round}/${rounds}: ${window} s at ${rate} hooks/s over ${loadPanes.length} panes…`);
       cpu = process.cpuUsage();
+      wall = performance.now();
       const load = runLoad(base, tmuxVar, rate, window, loadPanes);
       const loadProbes = probes(base, tmuxVar, stream, targets, window);
       addWindow(loaded, await watchCycles(app, window, Promise.all([load, loadProbes])));
       loads.push(await load);
       latencies.push(...(await loadProbes));
       loadCpuMs += cpuMsSince(cpu);
+      loadMs += performance.now() - wall;
     }
     const achieved = combineLoads(loads, seconds);
 
@@ -264,8 +270,10 @@ export async function runHooksBench(argv: string[]): Promise<void> {
       cycle_without_hooks: summary(baseline),
       cycle_with_hooks: summary(loaded),
       cycle_p50_ratio: Number((load50 / Math.max(base50, 0.001)).toFixed(3)),
-      // What one hook costs the server's process: its CPU with the load, less its CPU without, per hook answered.
-      server_cpu_ms_per_hook: round2((loadCpuMs - baselineCpuMs) / Math.max(1, achieved.ok ?? 0)),
+      // What one hook costs the bench's process (the server, plus its stream client and probes, as in the
+      // baseline): its CPU with the load less what it uses without at the same pace for as long (the load
+      // windows run longer: the load process's start and finish), per hook answered.
+      server_cpu_ms_per_hook: round2((loadCpuMs - (baselineCpuMs / Math.max(1, baselineMs)) * loadMs) / Math.max(1, achieved.ok ?? 0)),
     };
     if (!values.json) {
       log(`POST → GET p50 ${result.post_to_get.p50_ms} ms, p99 ${result.post_to_get.p99_ms} ms under ${achieved.per_second} hooks/s`);

@@ -4,7 +4,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { eventsClientsGauge } from '../src/events/metrics.ts';
-import { SseClient, type SnapshotFrame } from '../src/events/sse-client.ts';
+import { SseClient } from '../src/events/sse-client.ts';
+import { SnapshotShelf } from '../src/events/snapshots.ts';
 import { AgentKindSchema, AgentStateSchema, ErrorSchema } from '../src/schemas.ts';
 
 // @fastify/sse is CommonJS: its module.exports is the plugin wrapped by fastify-plugin (so its route hook reaches
@@ -54,7 +55,7 @@ function lastEventId(header: string | string[] | undefined): number | null | und
 const events: FastifyPluginAsyncZod = async (app) => {
   await app.register(sse, { heartbeatInterval: app.config.eventsHeartbeatMs });
   const clients = new Set<SseClient>();
-  const snapshots = new Map<string, SnapshotFrame>();
+  const snapshots = new SnapshotShelf(app.store);
   eventsClientsGauge(app.metrics.registry, () => clients.size);
   app.addHook('preClose', async () => {
     for (const client of clients) client.end();

@@ -126,6 +126,7 @@ export class ChangeHub implements ChangeStream {
     this.scheduled = false;
     const end = this.outboxEnd;
     const until = performance.now() + DELIVERY_SLICE_MS;
+    // A full lap of subscribers none of whom was behind ends the run; any delivery starts the count again.
     for (let upToDate = 0; upToDate < this.order.length && performance.now() < until; ) {
       if (this.turn >= this.order.length) this.turn = 0;
       const sub = this.order[this.turn++]!;
@@ -150,10 +151,10 @@ export class ChangeHub implements ChangeStream {
     sub.cursor = end;
     try {
       sub.delivered?.();
+      this.opts.onDelivered?.(performance.now() - oldest);
     } catch (err) {
       this.opts.onListenerError?.(err);
     }
-    this.opts.onDelivered?.(performance.now() - oldest);
   }
 
   /** Forgets the items every subscriber has been handed; returns the lowest cursor. */

@@ -2,14 +2,11 @@
 // stops reading is cut instead of holding memory or anyone else up. The connection is @fastify/sse's (headers,
 // retry, heartbeat, close); the events' frames are built once for all clients (frames.ts).
 import type { FastifyReply } from 'fastify';
-import type { AgentRecord } from '../agents/model.ts';
 import { matchesFilter } from '../store/records.ts';
 import type { AgentFilter, AgentStore } from '../store/types.ts';
-import { batchOf, frameOf, snapshotFrame } from './frames.ts';
+import { batchOf, frameOf } from './frames.ts';
 import type { ChangeEvent, ChangeStream, StreamItem } from './schemas.ts';
-
-/** A page of the snapshot; the whole filtered list goes out as one event. */
-const SNAPSHOT_PAGE = 1000;
+import { filterKey, type SnapshotFrame, type SnapshotShelf } from './snapshots.ts';
 
 export interface SseClientOptions {
   stream: ChangeStream;
@@ -18,23 +15,20 @@ export interface SseClientOptions {
   /** Bytes of events queued for a client that does not read before it is cut. */
   bufferBytes: number;
   onCut: () => void;
-  /** The last snapshot frame per filter: clients connecting at the same seq share it. */
-  snapshots: Map<string, SnapshotFrame>;
+  /** Where snapshots come from, shared by the clients that start at the same point of the stream. */
+  snapshots: SnapshotShelf;
 }
 
 type Phase = 'replaying' | 'snapshotting' | 'live' | 'closed';
-
-export interface SnapshotFrame {
-  seq: number;
-  bytes: Buffer;
-}
 
 export class SseClient {
   private phase: Phase = 'replaying';
   private replayed: ChangeEvent[] = [];
   private resetSeen = false;
-  /** The seq from which the stream hands this client every change: a snapshot at exactly this seq leaves no gap. */
+  /** The seq after which the stream hands this client every change: a snapshot at or past it leaves no gap. */
   private streamFrom = 0;
+  /** A snapshot to go out before anything queued. */
+  private snapshotBytes: Buffer | null = null;
   /** Items heard while a snapshot is being read; those it already covers are dropped after. */
   private held: StreamItem[] = [];
   private queue: ChangeEvent[] = [];
@@ -48,8 +42,7 @@ export class SseClient {
     private readonly opts: SseClientOptions,
   ) {
     reply.sse.onClose(() => this.close());
-    const f = opts.filter;
-    this.filterKey = [f.state, f.kind, f.session, f.monitor].join('\0');
+    this.filterKey = filterKey(opts.filter);
   }
 
   /** `since` null (or a store that is away): a snapshot first; otherwise the changes after it, one per agent. */
@@ -80,59 +73,39 @@ export class SseClient {
 
   private async snapshot(): Promise<void> {
     this.phase = 'snapshotting';
-    const frame = this.sharedSnapshot() ?? (await this.readSnapshot());
-    if (!frame || this.phase !== 'snapshotting') return;
-    this.reply.raw.write(frame.bytes);
+    let frame: SnapshotFrame;
+    try {
+      frame = await this.opts.snapshots.frameFor(this.opts.filter, this.streamFrom);
+    } catch (err) {
+      this.reply.log.warn({ err }, 'events: snapshot failed; client disconnected to retry');
+      return this.cut();
+    }
+    if (this.phase !== 'snapshotting') return;
+    this.sendFirst(frame);
     const held = this.held;
     this.held = [];
     this.phase = 'live';
-    for (const item of held) {
-      if (item.type === 'reset') return this.snapshot();
+    for (let i = 0; i < held.length; i++) {
+      const item = held[i]!;
+      if (item.type === 'reset') {
+        this.held = held.slice(i + 1); // what came after the reset may be newer than the next snapshot
+        this.flush();
+        return this.snapshot();
+      }
       if (item.stale || item.seq > frame.seq) this.enqueue(item);
     }
     this.flush();
   }
 
   /**
-   * The frame another client with this filter got, when it was taken at the very seq this client's stream starts
-   * from: a thousand dashboards reconnecting at once then cost one read of the store, not a thousand. Never while
-   * Redis is away: the seq stands still then, but stale changes do not.
+   * The snapshot goes out ahead of what is queued, of which it makes the shared changes up to its seq redundant
+   * (a reset heard in the middle of a run leaves the run's earlier changes queued); through the queue, so a
+   * socket that is still full gets it after its drain, not through it.
    */
-  private sharedSnapshot(): SnapshotFrame | undefined {
-    if (!this.opts.store.health().up) return undefined;
-    const cached = this.opts.snapshots.get(this.filterKey);
-    return cached?.seq === this.streamFrom ? cached : undefined;
-  }
-
-  /** A snapshot read from the store; shared with later clients unless some agent in it is stale (Redis away). */
-  private async readSnapshot(): Promise<SnapshotFrame | undefined> {
-    let agents: AgentRecord[];
-    let seq: number;
-    try {
-      ({ agents, seq } = await this.readAll());
-    } catch (err) {
-      this.reply.log.warn({ err }, 'events: snapshot failed; client disconnected to retry');
-      this.cut();
-      return undefined;
-    }
-    const frame = { seq, bytes: snapshotFrame(JSON.stringify({ agents, seq }), seq) };
-    if (!agents.some((a) => a.stale)) {
-      if (this.opts.snapshots.size > 100) this.opts.snapshots.clear();
-      this.opts.snapshots.set(this.filterKey, frame);
-    }
-    return frame;
-  }
-
-  /** Every agent matching the filter; the seq is the first page's (later pages may be newer, never older). */
-  private async readAll(): Promise<{ agents: AgentRecord[]; seq: number }> {
-    const first = await this.opts.store.list(this.opts.filter, SNAPSHOT_PAGE, null);
-    const agents = [...first.agents];
-    for (let cursor = first.nextCursor; cursor !== null; ) {
-      const page = await this.opts.store.list(this.opts.filter, SNAPSHOT_PAGE, cursor);
-      agents.push(...page.agents);
-      cursor = page.nextCursor;
-    }
-    return { agents, seq: first.seq };
+  private sendFirst(frame: SnapshotFrame): void {
+    this.snapshotBytes = frame.bytes;
+    this.queue = this.queue.filter((e) => e.stale || e.seq > frame.seq);
+    this.queuedBytes = this.queue.reduce((n, e) => n + frameOf(e).bytes.length, 0);
   }
 
   private enqueue(e: ChangeEvent): void {
@@ -144,11 +117,14 @@ export class SseClient {
 
   /** What came in one run goes out in one write; if the socket is then full, the next waits for its drain. */
   private flush(): void {
-    if (this.phase === 'closed' || this.waitingForDrain || this.queue.length === 0) return;
-    const batch = batchOf(this.filterKey, this.queue);
+    if (this.phase === 'closed' || this.waitingForDrain) return;
+    const parts = this.snapshotBytes ? [this.snapshotBytes] : [];
+    if (this.queue.length > 0) parts.push(batchOf(this.filterKey, this.queue));
+    if (parts.length === 0) return;
+    this.snapshotBytes = null;
     this.queue = [];
     this.queuedBytes = 0;
-    if (this.write(batch)) return;
+    if (this.write(parts)) return;
     this.waitingForDrain = true;
     this.reply.raw.once('drain', () => {
       this.waitingForDrain = false;
@@ -160,11 +136,13 @@ export class SseClient {
    * Writes now, within the hub's slice, rather than on the next tick as a response does by itself (it corks the
    * socket until then): the slice's time then counts the write, and each client gets its batch at once.
    */
-  private write(bytes: Buffer): boolean {
+  private write(parts: Buffer[]): boolean {
     const socket = this.reply.raw.socket;
     socket?.cork();
     try {
-      return this.reply.raw.write(bytes);
+      let ok = true;
+      for (const part of parts) ok = this.reply.raw.write(part);
+      return ok;
     } finally {
       socket?.uncork();
     }
@@ -198,6 +176,7 @@ export class SseClient {
     this.unsubscribe();
     this.queue = [];
     this.held = [];
+    this.snapshotBytes = null;
   }
 }
 
