@@ -5,7 +5,7 @@
 // Needs `npm install --prefix tools/agent-clis` and a built dist/ (npm install); without them it fails on purpose.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -16,10 +16,9 @@ import { configWith } from '../../src/config.ts';
 import { assertBuilt, paneward } from '../cli/helpers.ts';
 import { startPrivateTmux, type PrivateTmux } from '../helpers/tmux.ts';
 import { startStandin, type Standin } from '../standin/server.ts';
-import { descendants, submitPrompt } from './helpers.ts';
+import { CLAUDE_KEY, claudeHome, descendants, submitPrompt } from './helpers.ts';
 
 const CLAUDE = resolve(import.meta.dirname, '../../tools/agent-clis/node_modules/.bin/claude');
-const KEY = 'sk-ant-api03-standin-000000000000000000000000000000';
 const CONFIRM_MS = 2000;
 
 interface AgentJson {
@@ -81,20 +80,7 @@ before(async () => {
   if (!existsSync(CLAUDE)) throw new Error(`Claude Code is not installed at ${CLAUDE}: run \`npm install --prefix tools/agent-clis\``);
   assertBuilt();
   scratch = mkdtempSync(join(tmpdir(), 'paneward-live-hooks-'));
-  const home = join(scratch, 'home');
-  const work = join(scratch, 'project');
-  mkdirSync(join(home, '.claude'), { recursive: true });
-  mkdirSync(work);
-  writeFileSync(
-    join(home, '.claude.json'),
-    JSON.stringify({
-      hasCompletedOnboarding: true,
-      theme: 'dark',
-      customApiKeyResponses: { approved: [KEY.slice(-20)], rejected: [] },
-      projects: { [work]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true, allowedTools: [] } },
-    }),
-  );
-  writeFileSync(join(home, '.claude/settings.json'), JSON.stringify({ permissions: { defaultMode: 'default' } }));
+  const { home, work } = claudeHome(scratch);
 
   standin = await startStandin();
   tmux = await startPrivateTmux();
@@ -112,7 +98,7 @@ before(async () => {
   const env = [
     `HOME=${home}`,
     `ANTHROPIC_BASE_URL=${standin.url}`,
-    `ANTHROPIC_API_KEY=${KEY}`,
+    `ANTHROPIC_API_KEY=${CLAUDE_KEY}`,
     'CLAUDE_CODE_MAX_RETRIES=0',
     'DISABLE_AUTOUPDATER=1',
     'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1',

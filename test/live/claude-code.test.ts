@@ -3,7 +3,7 @@
 // process is killed.
 // Needs `npm install --prefix tools/agent-clis`; without it this test fails on purpose rather than skip.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,10 +13,9 @@ import { buildApp } from '../../src/app.ts';
 import { configWith } from '../../src/config.ts';
 import { startPrivateTmux, type PrivateTmux } from '../helpers/tmux.ts';
 import { startStandin, type Standin } from '../standin/server.ts';
-import { descendants, submitPrompt } from './helpers.ts';
+import { CLAUDE_KEY, claudeHome, descendants, submitPrompt } from './helpers.ts';
 
 const CLAUDE = resolve(import.meta.dirname, '../../tools/agent-clis/node_modules/.bin/claude');
-const KEY = 'sk-ant-api03-standin-000000000000000000000000000000';
 
 interface AgentJson {
   paneId: string;
@@ -51,28 +50,14 @@ before(async () => {
     throw new Error(`Claude Code is not installed at ${CLAUDE}: run \`npm install --prefix tools/agent-clis\``);
   }
   scratch = mkdtempSync(join(tmpdir(), 'paneward-live-'));
-  const home = join(scratch, 'home');
-  const work = join(scratch, 'project');
-  mkdirSync(join(home, '.claude'), { recursive: true });
-  mkdirSync(work);
-  writeFileSync(
-    join(home, '.claude.json'),
-    JSON.stringify({
-      hasCompletedOnboarding: true,
-      theme: 'dark',
-      customApiKeyResponses: { approved: [KEY.slice(-20)], rejected: [] },
-      projects: { [work]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true, allowedTools: [] } },
-    }),
-  );
-  // "default" mode asks before each Bash call, so a tool call shows the permission dialog.
-  writeFileSync(join(home, '.claude/settings.json'), JSON.stringify({ permissions: { defaultMode: 'default' } }));
+  const { home, work } = claudeHome(scratch);
 
   standin = await startStandin();
   tmux = await startPrivateTmux();
   const env = [
     `HOME=${home}`,
     `ANTHROPIC_BASE_URL=${standin.url}`,
-    `ANTHROPIC_API_KEY=${KEY}`,
+    `ANTHROPIC_API_KEY=${CLAUDE_KEY}`,
     'DISABLE_AUTOUPDATER=1',
     'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1',
     'TERM=xterm-256color',
