@@ -1,6 +1,7 @@
-// npm run bench -- events --agents N --clients C [--cycles K] [--json]
+// npm run bench -- events --agents N --clients C [--cycles K] [--encoding gzip|identity] [--json]
 // A private tmux fleet of N agents (a tenth printing, as in the cycle bench), the real server with a private
-// Redis, and C SSE clients of GET /v1/events on loopback in a child process. The loop runs at its one-second
+// Redis, and C SSE clients of GET /v1/events on loopback in a child process, asking for the stream compressed as
+// browsers do (or, with --encoding identity, as is). The loop runs at its one-second
 // pace; K cycles without clients are the baseline, then K with them. Reports the time from each store write (its
 // reply) to each client's receipt of the event, the cycle p50 both ways, and the server's RSS per client.
 import { fork } from 'node:child_process';
@@ -48,11 +49,12 @@ function ask<T>(child: ReturnType<typeof fork>, type: string, msg?: object): Pro
 export async function runEventsBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { agents: { type: 'string', default: '1000' }, clients: { type: 'string', default: '1000' }, cycles: { type: 'string', default: '30' }, json: { type: 'boolean', default: false } },
+    options: { agents: { type: 'string', default: '1000' }, clients: { type: 'string', default: '1000' }, cycles: { type: 'string', default: '30' }, encoding: { type: 'string', default: 'gzip' }, json: { type: 'boolean', default: false } },
   });
   const agents = Number(values.agents);
   const clients = Number(values.clients);
   const cycles = Number(values.cycles);
+  const encoding = values.encoding === 'identity' ? 'identity' : 'gzip';
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const redis = await startPrivateRedis();
   const tmux = await startPrivateTmux();
@@ -93,7 +95,7 @@ export async function runEventsBench(argv: string[]): Promise<void> {
     const without = await cycleMs(cycles);
 
     log(`connecting ${clients} clients`);
-    child = fork(new URL('./lib/sse-clients.ts', import.meta.url), [String(port), String(clients)], { execArgv: ['--import', 'tsx'] });
+    child = fork(new URL('./lib/sse-clients.ts', import.meta.url), [String(port), String(clients), encoding], { execArgv: ['--import', 'tsx'] });
     const readyP = ask<{ connected: number; snapshots: number; closed: number }>(child, 'ready');
     // The loop keeps its pace while clients connect.
     let connecting = true;
@@ -126,6 +128,7 @@ export async function runEventsBench(argv: string[]): Promise<void> {
       bench: 'events',
       agents,
       clients,
+      encoding,
       cycles,
       events: writes.size,
       deliveries: { received: report.received, expected: report.expected, reads_with_gaps: report.gaps, clients_cut: report.closed },

@@ -2,10 +2,16 @@
 // arrives at each client (wall clock, ms), and on request turns that into latencies from the store writes.
 // A thousand real clients each have a machine of their own; here they share one process and the server's two
 // cores, so each is as lean as a client can be: a raw socket, a hand-written GET, and a byte scan for `id:` lines
-// (no HTTP parser, no decoding, no copy of what arrives), so that what is measured is the server.
+// (no HTTP parser, no decoding, no copy of what arrives), so that what is measured is the server. Clients that
+// ask for gzip, as browsers do, need an HTTP parser and a gunzip each: those are Node's, and the time of arrival
+// is when an event comes out of the decoder.
+import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { constants, createGunzip } from 'node:zlib';
 
-const [port, count] = process.argv.slice(2).map(Number) as [number, number];
+const port = Number(process.argv[2]);
+const count = Number(process.argv[3]);
+const gzip = process.argv[4] === 'gzip';
 const now = () => performance.timeOrigin + performance.now();
 /** An event's id line as the server frames it (a frame starts on a fresh line, after the HTTP chunk header's CRLF). */
 const ID = Buffer.from('\nid:');
@@ -85,14 +91,11 @@ function scan(chunk: Buffer, carry: Buffer | null, at: number): Buffer {
   return next;
 }
 
-function open(): void {
-  const socket: Socket = connect({ host: '127.0.0.1', port }, () => {
-    connected++;
-    socket.write(GET);
-  });
+/** What a client does with each read of its stream: waits for the snapshot, then notes the id lines. */
+function reader(onSnapshot: () => void): (chunk: Buffer) => void {
   let sawSnapshot = false;
   let carry: Buffer | null = null;
-  socket.on('data', (chunk: Buffer) => {
+  return (chunk) => {
     const at = now();
     if (!sawSnapshot) {
       // Until the snapshot starts, reads are few and small: joining them is how a name cut in two is still found.
@@ -100,16 +103,45 @@ function open(): void {
       carry = head.subarray(Math.max(0, head.length - SNAPSHOT.length));
       if (!head.includes(SNAPSHOT)) return;
       sawSnapshot = true;
-      snapshots++;
+      onSnapshot();
       carry = null;
     }
     carry = scan(chunk, carry, at);
+  };
+}
+
+function open(): void {
+  let sawSnapshot = false;
+  const read = reader(() => {
+    sawSnapshot = true;
+    snapshots++;
   });
-  socket.on('close', () => {
+  const onClose = () => {
     closed++;
     if (!sawSnapshot) failed++;
+  };
+  if (gzip) return openGzip(read, onClose);
+  const socket: Socket = connect({ host: '127.0.0.1', port }, () => {
+    connected++;
+    socket.write(GET);
   });
+  socket.on('data', read);
+  socket.on('close', onClose);
   socket.on('error', () => undefined);
+}
+
+function openGzip(read: (chunk: Buffer) => void, onClose: () => void): void {
+  const headers = { accept: 'text/event-stream', 'accept-encoding': 'gzip' };
+  const req = request({ host: '127.0.0.1', port, path: '/v1/events', headers, agent: false }, (res) => {
+    connected++;
+    if (res.headers['content-encoding'] !== 'gzip') throw new Error('the server did not compress the stream');
+    const body = res.pipe(createGunzip({ flush: constants.Z_SYNC_FLUSH }));
+    body.on('data', read);
+    body.on('error', () => undefined);
+  });
+  req.on('close', onClose);
+  req.on('error', () => undefined);
+  req.end();
 }
 
 async function openAll(): Promise<void> {

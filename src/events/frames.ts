@@ -1,11 +1,45 @@
 // SSE frames of the change stream, built once per event (better-sse's EventBuffer) and shared by every client:
-// at a thousand clients, framing and encoding each event per client was most of the cost of the fan-out.
+// at a thousand clients, framing and encoding each event per client was most of the cost of the fan-out. What is
+// shared is a Payload: the frame's bytes, and the same bytes compressed for clients that accept gzip.
 import { EventBuffer } from 'better-sse';
+import { constants, deflateRawSync } from 'node:zlib';
 import type { ChangeEvent } from './schemas.ts';
 
-interface Frame {
+/** How a client's stream is written: as is, or as one gzip body (Content-Encoding: gzip). */
+export type StreamEncoding = 'gzip' | 'identity';
+
+/**
+ * Level 1 with a 4 KB window: a cycle's batch of agent records shrinks about sixteenfold either way, and the
+ * cheap setting costs a third of the default's CPU (docs/performance.md).
+ */
+const DEFLATE = { level: 1, windowBits: 12, memLevel: 7, finishFlush: constants.Z_SYNC_FLUSH };
+
+/**
+ * Bytes of the stream, shared by every client that is sent them. Compressed (once, when a gzip client first
+ * asks) as a self-contained piece of deflate data: a fresh dictionary, no final block, ended by a sync flush on a
+ * byte boundary. Such pieces can follow one another in any order after a gzip header, so a client's stream is
+ * the pieces it was sent, compressed once for all of them rather than once per client.
+ */
+export class Payload {
+  private deflated: Buffer | null = null;
+
+  constructor(readonly bytes: Buffer) {}
+
+  as(encoding: StreamEncoding): Buffer {
+    if (encoding === 'identity') return this.bytes;
+    this.deflated ??= deflateRawSync(this.bytes, DEFLATE);
+    return this.deflated;
+  }
+}
+
+/**
+ * A gzip header (RFC 1952: deflate, no name, no time, unknown system). The pieces follow; the stream never ends
+ * by itself, and a client that is cut or shut down reconnects, so no trailer is ever written.
+ */
+export const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+
+interface Frame extends Payload {
   serial: number;
-  bytes: Buffer;
 }
 
 const frames = new WeakMap<ChangeEvent, Frame>();
@@ -21,31 +55,39 @@ export function frameOf(e: ChangeEvent): Frame {
     if (!e.stale) buffer.id(String(e.seq));
     if (e.type === 'agent') buffer.event('agent').data(JSON.stringify(e.agent));
     else buffer.event('removed').data(JSON.stringify({ id: e.id }));
-    f = { serial: ++serials, bytes: Buffer.from(buffer.dispatch().read()) };
+    f = Object.assign(new Payload(Buffer.from(buffer.dispatch().read())), { serial: ++serials });
     frames.set(e, f);
   }
   return f;
 }
 
-export function snapshotFrame(data: string, seq: number): Buffer {
-  return Buffer.from(new EventBuffer({ serializer: asIs }).id(String(seq)).event('snapshot').data(data).dispatch().read());
+export function snapshotFrame(data: string, seq: number): Payload {
+  return new Payload(Buffer.from(new EventBuffer({ serializer: asIs }).id(String(seq)).event('snapshot').data(data).dispatch().read()));
 }
 
+/** The lines a stream opens with: how long EventSource waits before it reconnects. */
+export function retryFrame(ms: number): Payload {
+  return new Payload(Buffer.from(new EventBuffer({ serializer: asIs }).retry(ms).dispatch().read()));
+}
+
+/** A comment that keeps idle connections (and the proxies on their way) open. */
+export const HEARTBEAT = new Payload(Buffer.from(new EventBuffer().comment('heartbeat').dispatch().read()));
+
 /**
- * The frames of `events` as one buffer. Clients with the same filter get the same events in a tick, so the first
- * of them builds the buffer and the others reuse it until the tick ends.
+ * The frames of `events` as one payload. Clients with the same filter get the same events in a tick, so the first
+ * of them builds the payload (and the first gzip client compresses it) and the others reuse it until the tick ends.
  */
-const batches = new Map<string, Buffer>();
+const batches = new Map<string, Payload>();
 let clearing = false;
 
-export function batchOf(filterKey: string, events: ChangeEvent[]): Buffer {
-  if (events.length === 1) return frameOf(events[0]!).bytes;
+export function batchOf(filterKey: string, events: ChangeEvent[]): Payload {
+  if (events.length === 1) return frameOf(events[0]!);
   const first = frameOf(events[0]!);
   const last = frameOf(events[events.length - 1]!);
   const key = `${filterKey}\0${first.serial}\0${last.serial}\0${events.length}`;
   let batch = batches.get(key);
   if (!batch) {
-    batch = Buffer.concat(events.map((e) => frameOf(e).bytes));
+    batch = new Payload(Buffer.concat(events.map((e) => frameOf(e).bytes)));
     batches.set(key, batch);
     if (!clearing) {
       clearing = true;

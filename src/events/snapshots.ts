@@ -3,7 +3,7 @@
 // together (a thousand dashboards reconnecting after a restart).
 import type { AgentRecord } from '../agents/model.ts';
 import type { AgentFilter, AgentStore } from '../store/types.ts';
-import { snapshotFrame } from './frames.ts';
+import { type Payload, snapshotFrame } from './frames.ts';
 
 /** A page of the snapshot read; the whole filtered list goes out as one event. */
 const SNAPSHOT_PAGE = 1000;
@@ -18,7 +18,7 @@ const MAX_FILTERS = 100;
 export interface SnapshotFrame {
   /** The store's seq when the list was read: the frame covers every change up to it. */
   seq: number;
-  bytes: Buffer;
+  payload: Payload;
 }
 
 interface Shelved {
@@ -59,7 +59,7 @@ export class SnapshotShelf {
   private read(key: string, filter: AgentFilter, from: number): Promise<SnapshotFrame> {
     const upBefore = this.store.health().up;
     const read = readAll(this.store, filter).then(({ agents, seq }) => ({
-      frame: { seq, bytes: snapshotFrame(JSON.stringify({ agents, seq }), seq) },
+      frame: { seq, payload: snapshotFrame(JSON.stringify({ agents, seq }), seq) },
       // Read while Redis was away, or with agents only this process holds: right for this client, not to be shared.
       shareable: upBefore && this.store.health().up && !agents.some((a) => a.stale),
     }));

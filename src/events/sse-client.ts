@@ -1,10 +1,11 @@
 // One /v1/events connection: snapshot or replay first, then live events, with a bounded queue so a client that
 // stops reading is cut instead of holding memory or anyone else up. The connection is @fastify/sse's (headers,
-// retry, heartbeat, close); the events' frames are built once for all clients (frames.ts).
+// close); what goes on it (frames, retry, heartbeats) is written here, in the client's encoding, from payloads
+// built once for all clients (frames.ts).
 import type { FastifyReply } from 'fastify';
 import { matchesFilter } from '../store/records.ts';
 import type { AgentFilter, AgentStore } from '../store/types.ts';
-import { batchOf, frameOf } from './frames.ts';
+import { batchOf, frameOf, GZIP_HEADER, HEARTBEAT, type Payload, retryFrame, type StreamEncoding } from './frames.ts';
 import type { ChangeEvent, ChangeStream, StreamItem } from './schemas.ts';
 import { filterKey, type SnapshotFrame, type SnapshotShelf } from './snapshots.ts';
 
@@ -17,6 +18,12 @@ export interface SseClientOptions {
   onCut: () => void;
   /** Where snapshots come from, shared by the clients that start at the same point of the stream. */
   snapshots: SnapshotShelf;
+  /** What the response's Content-Encoding says; its headers are sent before the client starts. */
+  encoding: StreamEncoding;
+  /** The longest the connection stays silent: a comment goes out when nothing else did. */
+  heartbeatMs: number;
+  /** The `retry:` the stream opens with. */
+  retryMs: number;
 }
 
 type Phase = 'replaying' | 'snapshotting' | 'live' | 'closed';
@@ -28,7 +35,7 @@ export class SseClient {
   /** The seq after which the stream hands this client every change: a snapshot at or past it leaves no gap. */
   private streamFrom = 0;
   /** A snapshot to go out before anything queued. */
-  private snapshotBytes: Buffer | null = null;
+  private snapshotPayload: Payload | null = null;
   /** Items heard while a snapshot is being read; those it already covers are dropped after. */
   private held: StreamItem[] = [];
   private queue: ChangeEvent[] = [];
@@ -36,6 +43,7 @@ export class SseClient {
   private waitingForDrain = false;
   private unsubscribe: () => void = () => undefined;
   private readonly filterKey: string;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly reply: FastifyReply,
@@ -47,6 +55,7 @@ export class SseClient {
 
   /** `since` null (or a store that is away): a snapshot first; otherwise the changes after it, one per agent. */
   async start(since: number | null): Promise<void> {
+    this.open();
     this.streamFrom = this.opts.stream.seq;
     this.unsubscribe = this.opts.stream.subscribe(since, (item) => this.hear(item), () => this.flush());
     const replay = this.replayed;
@@ -56,6 +65,17 @@ export class SseClient {
     this.phase = 'live';
     for (const e of collapse(replay)) this.enqueue(e);
     this.flush();
+  }
+
+  /** The stream's first bytes (the gzip header, the retry), then a heartbeat every heartbeatMs. */
+  private open(): void {
+    if (this.opts.encoding === 'gzip') this.reply.raw.write(GZIP_HEADER);
+    this.write([retryFrame(this.opts.retryMs)]);
+    this.heartbeat = setInterval(() => {
+      // A socket still full is not an idle one; the heartbeat would only queue behind what it holds.
+      if (!this.waitingForDrain) this.write([HEARTBEAT]);
+    }, this.opts.heartbeatMs);
+    this.heartbeat.unref();
   }
 
   private hear(item: StreamItem): void {
@@ -103,7 +123,7 @@ export class SseClient {
    * socket that is still full gets it after its drain, not through it.
    */
   private sendFirst(frame: SnapshotFrame): void {
-    this.snapshotBytes = frame.bytes;
+    this.snapshotPayload = frame.payload;
     this.queue = this.queue.filter((e) => e.stale || e.seq > frame.seq);
     this.queuedBytes = this.queue.reduce((n, e) => n + frameOf(e).bytes.length, 0);
   }
@@ -118,10 +138,10 @@ export class SseClient {
   /** What came in one run goes out in one write; if the socket is then full, the next waits for its drain. */
   private flush(): void {
     if (this.phase === 'closed' || this.waitingForDrain) return;
-    const parts = this.snapshotBytes ? [this.snapshotBytes] : [];
+    const parts = this.snapshotPayload ? [this.snapshotPayload] : [];
     if (this.queue.length > 0) parts.push(batchOf(this.filterKey, this.queue));
     if (parts.length === 0) return;
-    this.snapshotBytes = null;
+    this.snapshotPayload = null;
     this.queue = [];
     this.queuedBytes = 0;
     if (this.write(parts)) return;
@@ -136,12 +156,12 @@ export class SseClient {
    * Writes now, within the hub's slice, rather than on the next tick as a response does by itself (it corks the
    * socket until then): the slice's time then counts the write, and each client gets its batch at once.
    */
-  private write(parts: Buffer[]): boolean {
+  private write(parts: Payload[]): boolean {
     const socket = this.reply.raw.socket;
     socket?.cork();
     try {
       let ok = true;
-      for (const part of parts) ok = this.reply.raw.write(part);
+      for (const part of parts) ok = this.reply.raw.write(part.as(this.opts.encoding));
       return ok;
     } finally {
       socket?.uncork();
@@ -173,10 +193,11 @@ export class SseClient {
   close(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    clearInterval(this.heartbeat);
     this.unsubscribe();
     this.queue = [];
     this.held = [];
-    this.snapshotBytes = null;
+    this.snapshotPayload = null;
   }
 }
 

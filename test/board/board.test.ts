@@ -71,8 +71,14 @@ async function waitForState(page: Page, target: string, state: string, timeout =
   }
 }
 
+/** The Content-Encoding of each change stream a board page opened. */
+const streamEncodings: string[] = [];
+
 async function openBoard(hash = ''): Promise<Page> {
   const page = await browser.page();
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname === '/v1/events') streamEncodings.push(r.headers()['content-encoding'] ?? 'identity');
+  });
   await page.goto(`${server.url}${hash}`);
   await page.waitForFunction(() => document.querySelectorAll('#rows .row:not([hidden])').length === 5, null, { timeout: 30_000 });
   return page;
@@ -122,6 +128,7 @@ test('a pane that starts printing turns working on the page without a reload', a
   writeFileSync(goFile, '');
   await waitForState(page, 'jobs:0.0', 'working');
   assert.equal(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), true, 'the page was not reloaded');
+  if (hasStream) assert.equal(streamEncodings.at(-1), 'gzip', 'Chromium asked for the stream compressed, and read it as it came');
   await page.close();
 });
 

@@ -29,8 +29,8 @@ test('clients arriving together at one stream position share one read', async ()
   const shelf = new SnapshotShelf(store);
   const frames = await Promise.all(Array.from({ length: 5 }, () => shelf.frameFor({}, 7)));
   assert.equal(state.reads, 1);
-  for (const f of frames) assert.equal(f.bytes, frames[0]!.bytes);
-  assert.deepEqual(snapshotOf(frames[0]!.bytes), { agents: [{ id: 'a', stale: false }], seq: 7 });
+  for (const f of frames) assert.equal(f.payload, frames[0]!.payload);
+  assert.deepEqual(snapshotOf(frames[0]!.payload.bytes), { agents: [{ id: 'a', stale: false }], seq: 7 });
   await shelf.frameFor({ session: 'work' }, 7);
   assert.equal(state.reads, 2, 'another filter reads for itself');
 });

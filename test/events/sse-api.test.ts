@@ -178,6 +178,31 @@ test('a heartbeat comment comes at least every EVENTS_HEARTBEAT_MS', async (t) =
   assert.ok(c.comments.length >= 2, `comments: ${c.comments.length}`);
 });
 
+test('a client that accepts gzip gets the same stream compressed, each event decodable the moment it is written', async (t) => {
+  const { app, fake, id, base } = await listen(t, { eventsHeartbeatMs: 500 });
+  fake.setPanes([{ paneId: '%1', sessionName: 'work' }]);
+  fake.setScreen('%1', 'one');
+  await cycle(app);
+  const plain = await sse(t, base, '/v1/events');
+  const gzip = await sse(t, base, '/v1/events', { 'accept-encoding': 'br;q=0.9, gzip;q=0.8' });
+  const refused = await sse(t, base, '/v1/events', { 'accept-encoding': 'gzip;q=0' });
+  assert.equal(gzip.headers['content-encoding'], 'gzip');
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.equal(refused.headers['content-encoding'], undefined, 'q=0 refuses gzip');
+  for (const c of [plain, gzip, refused]) assert.match(String(c.headers.vary), /accept-encoding/i);
+
+  const snapshots = await Promise.all([plain, gzip].map((c) => c.waitFor((e) => e.event === 'snapshot')));
+  assert.deepEqual(snapshots[1], snapshots[0]);
+  touch(fake, '%1', 'two');
+  await cycle(app);
+  const changes = await Promise.all([plain, gzip].map((c) => agentOf(c, id('%1'), 2)));
+  assert.deepEqual(changes[1], changes[0]);
+  assert.equal(gzip.events[0]!.retry, 2000);
+  const started = Date.now();
+  while (gzip.comments.length < 2 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(gzip.comments.length >= 2, `heartbeats through the compression: ${gzip.comments.length}`);
+});
+
 test('paneward_events_delivery_seconds counts each hand-over of a change to a subscriber', async (t) => {
   const { app, fake, id, base } = await listen(t);
   fake.setPanes([{ paneId: '%1', sessionName: 'work' }]);

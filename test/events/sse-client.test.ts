@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
+import { constants, gunzipSync } from 'node:zlib';
 import type { FastifyReply } from 'fastify';
 import { createChangeSource } from '../../src/events/index.ts';
 import { SseClient } from '../../src/events/sse-client.ts';
@@ -11,13 +12,16 @@ import { createMemoryStore } from '../../src/store/index.ts';
 import type { AgentStore } from '../../src/store/types.ts';
 import { observation } from '../store/fixtures.ts';
 import type { ChangeHub } from '../../src/events/index.ts';
+import type { StreamEncoding } from '../../src/events/frames.ts';
 
-/** A reply whose socket records each frame's event name and id. */
+/** A reply whose socket records what is written, and each (uncompressed) frame's event name and id. */
 function recordingReply() {
   const frames: Array<{ event: string; id: number }> = [];
+  const written: Buffer[] = [];
   const raw = {
     socket: null,
     write(bytes: Buffer) {
+      written.push(bytes);
       for (const block of bytes.toString().split('\n\n')) {
         const id = /^id:(\d+)$/m.exec(block);
         const event = /^event:(\w+)$/m.exec(block);
@@ -29,13 +33,14 @@ function recordingReply() {
     destroy() {},
   };
   const reply = { raw, sse: { onClose() {} }, log: { warn() {}, info() {} } };
-  return { reply: reply as unknown as FastifyReply, frames };
+  return { reply: reply as unknown as FastifyReply, frames, written };
 }
 
-function client(hub: ChangeHub, store: AgentStore, shelf: SnapshotShelf) {
-  const { reply, frames } = recordingReply();
-  const c = new SseClient(reply, { stream: hub, store, filter: {}, bufferBytes: 1 << 20, onCut() {}, snapshots: shelf });
-  return { c, frames };
+function client(hub: ChangeHub, store: AgentStore, shelf: SnapshotShelf, encoding: StreamEncoding = 'identity') {
+  const { reply, frames, written } = recordingReply();
+  const options = { stream: hub, store, filter: {}, bufferBytes: 1 << 20, onCut() {}, snapshots: shelf, encoding, heartbeatMs: 60_000, retryMs: 2000 };
+  const c = new SseClient(reply, options);
+  return { c, frames, written };
 }
 
 test('a reset heard in the middle of a run sends the snapshot after the changes queued before it, never ahead of them', async () => {
@@ -64,4 +69,28 @@ test('a reset heard in the middle of a run sends the snapshot after the changes 
     `ids went backwards: ${JSON.stringify(one.frames)}`,
   );
   assert.deepEqual(one.frames.at(-1), { event: 'snapshot', id: 3 });
+});
+
+test('a gzip client is written the same stream, as one gzip body that decodes after every write', async () => {
+  const store = createMemoryStore();
+  await store.write([observation('a', { screenHash: 'a1' })]);
+  const { hub } = await createChangeSource(store, {});
+  const shelf = new SnapshotShelf(store);
+  const plain = client(hub, store, shelf);
+  const gzip = client(hub, store, shelf, 'gzip');
+  await Promise.all([plain.c.start(null), gzip.c.start(null)]);
+  for (const n of [2, 3, 4]) {
+    await store.write([observation('a', { screenHash: `a${n}` }), observation(`b${n}`, { screenHash: 'b' })]);
+    for (let i = 0; i < 5; i++) await tick();
+  }
+  const text = Buffer.concat(plain.written).toString();
+  assert.match(text, /^retry:2000\n\n/);
+  assert.equal((text.match(/^event:agent$/gm) ?? []).length, 6, text);
+  // Every write ends on a sync flush: what came so far decodes in full, at each step, with nothing held back.
+  for (let upTo = 2; upTo <= gzip.written.length; upTo++) {
+    const decoded = gunzipSync(Buffer.concat(gzip.written.slice(0, upTo)), { finishFlush: constants.Z_SYNC_FLUSH }).toString();
+    assert.ok(text.startsWith(decoded), `write ${upTo} decodes to a prefix of the plain stream`);
+    if (upTo === gzip.written.length) assert.equal(decoded, text);
+  }
+  assert.ok(Buffer.concat(gzip.written).length < text.length, 'smaller than the plain stream');
 });

@@ -1,6 +1,8 @@
-// A test client of GET /v1/events over a real socket: parses the text/event-stream the server writes and keeps
-// every event (and comment) it read, so tests can wait for one and compare.
+// A test client of GET /v1/events over a real socket: parses the text/event-stream the server writes (gunzipped,
+// as it comes, when the client asked for gzip) and keeps every event (and comment) it read, so tests can wait for
+// one and compare.
 import { request, type IncomingMessage } from 'node:http';
+import { constants, createGunzip } from 'node:zlib';
 
 export interface SseEvent {
   event: string;
@@ -31,8 +33,10 @@ export async function openSse(baseUrl: string, path: string, headers: Record<str
       const waiters = new Set<() => void>();
       let buffer = '';
       let lastId: string | undefined;
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
+      // A stream that is cut has no gzip trailer: the decoder's complaint is only the end of the stream.
+      const body = res.headers['content-encoding'] === 'gzip' ? res.pipe(createGunzip({ flush: constants.Z_SYNC_FLUSH })) : res;
+      body.setEncoding('utf8');
+      body.on('data', (chunk: string) => {
         buffer += chunk;
         let at: number;
         while ((at = buffer.indexOf('\n\n')) >= 0) {
@@ -50,6 +54,7 @@ export async function openSse(baseUrl: string, path: string, headers: Record<str
         res.on('end', done);
         res.on('close', done);
         res.on('error', () => done());
+        body.on('error', () => done());
       });
       resolve({
         status: res.statusCode ?? 0,
