@@ -1,7 +1,7 @@
 // npm run bench -- events --agents N --clients C [--cycles K] [--encoding gzip|identity] [--json]
 // A private tmux fleet of N agents (a tenth printing, as in the cycle bench), the real server with a private
-// Redis, and C SSE clients of GET /v1/events on loopback in a child process, asking for the stream compressed as
-// browsers do (or, with --encoding identity, as is). The loop runs at its one-second
+// Redis, and C SSE clients of GET /v1/events on loopback in a child process, reading the stream as is (or, with
+// --encoding gzip, compressed as browsers ask for it; then each client parses HTTP and gunzips, on the same cores). The loop runs at its one-second
 // pace; K cycles without clients are the baseline, then K with them. Reports the time from each store write (its
 // reply) to each client's receipt of the event, the cycle p50 both ways, and the server's RSS per client.
 import { fork } from 'node:child_process';
@@ -49,7 +49,7 @@ function ask<T>(child: ReturnType<typeof fork>, type: string, msg?: object): Pro
 export async function runEventsBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { agents: { type: 'string', default: '1000' }, clients: { type: 'string', default: '1000' }, cycles: { type: 'string', default: '30' }, encoding: { type: 'string', default: 'gzip' }, json: { type: 'boolean', default: false } },
+    options: { agents: { type: 'string', default: '1000' }, clients: { type: 'string', default: '1000' }, cycles: { type: 'string', default: '30' }, encoding: { type: 'string', default: 'identity' }, json: { type: 'boolean', default: false } },
   });
   const agents = Number(values.agents);
   const clients = Number(values.clients);
