@@ -48,7 +48,9 @@ class StreamWatcher {
   readonly ready: Promise<void>;
 
   constructor(base: string) {
-    this.source = new EventSource(`${base}/v1/events`);
+    // As is, not gzipped: this client lives in the server's process, and decoding here would be billed to the server.
+    const plain = (input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, headers: { ...init?.headers, 'accept-encoding': 'identity' } });
+    this.source = new EventSource(`${base}/v1/events`, { fetch: plain });
     this.ready = new Promise((resolve) => this.source.addEventListener('snapshot', () => resolve(), { once: true }));
     this.source.addEventListener('agent', (e) => {
       const agent = JSON.parse(e.data) as { id: string; state: string };

@@ -80,7 +80,7 @@ export function decideWrite(t: Tracked, c: Classification, id: string, d: Decisi
   const unmoved = last !== null && last.classification === c && last.screenHash === t.screenHash && samePaneFacts(last.pane, t.pane);
   const refreshDue = d.now - t.writtenAt >= d.refreshEveryMs - t.refreshEarlyMs;
   if (unmoved && !refreshDue) return null;
-  const hash = unmoved ? last.contentHash : contentHash(t.screenHash, t.pane, c);
+  const hash = last !== null && sameContent(last, t, c) ? last.contentHash : contentHash(t.screenHash, t.pane, c);
   const observation = toObservation(d.monitor, id, t, c, hash, d.now);
   const fingerprint = unmoved ? last.fingerprint : observationFingerprint(observation);
   const written: Written = { classification: c, screenHash: t.screenHash, pane: t.pane, contentHash: hash, fingerprint };
@@ -125,6 +125,21 @@ function samePaneFacts(a: PaneInfo, b: PaneInfo): boolean {
     a.windowName === b.windowName &&
     a.currentCommand === b.currentCommand &&
     a.panePid === b.panePid
+  );
+}
+
+/**
+ * Whether `t` and `c` hash as `last` did: the same screen, pane facts, kind and source. A hook changes the
+ * classification but none of these (the state is not in the hash), and hashing again cost a storm of hooks a
+ * tenth of its CPU.
+ */
+function sameContent(last: Written, t: Tracked, c: Classification): boolean {
+  const before = last.classification;
+  return (
+    last.screenHash === t.screenHash &&
+    samePaneFacts(last.pane, t.pane) &&
+    before.kind === c.kind &&
+    (before.detail.source ?? '') === (c.detail.source ?? '')
   );
 }
 
