@@ -1,6 +1,6 @@
 // GET /v1/events: the change stream as Server-Sent Events (snapshot, then agent and removed events).
 import sseModule, { type SSEPluginOptions } from '@fastify/sse';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -45,7 +45,7 @@ const STREAM_DESCRIPTION = [
   '`"stale":true` and no id; they come again with an id once Redis is back. A comment line is sent at least every',
   'EVENTS_HEARTBEAT_MS; `retry:` is set. A client that stops reading is disconnected once EVENTS_CLIENT_BUFFER_BYTES of',
   'events wait for it; it reconnects with its Last-Event-ID and loses nothing. A client that accepts gzip (browsers do) gets',
-  'the stream compressed (`Content-Encoding: gzip`, flushed after every write), about a sixteenth of the bytes.',
+  'the stream compressed (`Content-Encoding: gzip`, flushed after every write; a cycle\'s changes take about a sixteenth of the bytes).',
 ].join(' ');
 
 function lastEventId(header: string | string[] | undefined): number | null | undefined {
@@ -55,7 +55,7 @@ function lastEventId(header: string | string[] | undefined): number | null | und
   return text !== undefined && /^\d{1,15}$/.test(text.trim()) ? Number(text.trim()) : null;
 }
 
-/** gzip when the client's Accept-Encoding takes it (q > 0), as every browser's EventSource does; otherwise as is. */
+/** gzip when the client's Accept-Encoding prefers it to identity, as every browser's EventSource does; otherwise as is. */
 function encodingFor(req: FastifyRequest): StreamEncoding {
   return new Negotiator(req).encoding(['gzip', 'identity']) === 'gzip' ? 'gzip' : 'identity';
 }
@@ -103,8 +103,10 @@ const events: FastifyPluginAsyncZod = async (app) => {
       const fromHeader = lastEventId(req.headers['last-event-id']);
       const since = fromHeader !== undefined ? fromHeader : (sinceQuery ?? null);
       if (since !== null) await catchUp(app.events, await app.store.seq());
+      // The client may have left while its resume waited: nothing to stream to, and its close has already been heard.
+      if (!reply.sse.isConnected || reply.raw.destroyed) return;
       const encoding = encodingFor(req);
-      reply.header('Vary', 'Accept-Encoding');
+      appendVary(reply, 'Accept-Encoding');
       if (encoding === 'gzip') reply.header('Content-Encoding', 'gzip');
       reply.sse.keepAlive();
       reply.sse.sendHeaders();
@@ -125,6 +127,12 @@ const events: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
+
+/** Adds to Vary rather than replacing it: the CORS hook has set `Vary: Origin` already. */
+function appendVary(reply: FastifyReply, field: string): void {
+  const vary = reply.getHeader('vary');
+  reply.header('Vary', vary ? `${String(vary)}, ${field}` : field);
+}
 
 /** Waits (briefly) until this instance's stream has read up to `seq`, so a resume and ?since agree. */
 async function catchUp(stream: { seq: number }, seq: number): Promise<void> {

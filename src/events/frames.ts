@@ -65,9 +65,13 @@ export function snapshotFrame(data: string, seq: number): Payload {
   return new Payload(Buffer.from(new EventBuffer({ serializer: asIs }).id(String(seq)).event('snapshot').data(data).dispatch().read()));
 }
 
-/** The lines a stream opens with: how long EventSource waits before it reconnects. */
+const retryFrames = new Map<number, Payload>();
+
+/** The lines a stream opens with: how long EventSource waits before it reconnects. One payload per value, shared. */
 export function retryFrame(ms: number): Payload {
-  return new Payload(Buffer.from(new EventBuffer({ serializer: asIs }).retry(ms).dispatch().read()));
+  let frame = retryFrames.get(ms);
+  if (!frame) retryFrames.set(ms, (frame = new Payload(Buffer.from(new EventBuffer({ serializer: asIs }).retry(ms).dispatch().read()))));
+  return frame;
 }
 
 /** A comment that keeps idle connections (and the proxies on their way) open. */

@@ -20,7 +20,7 @@ export interface SseClientOptions {
   snapshots: SnapshotShelf;
   /** What the response's Content-Encoding says; its headers are sent before the client starts. */
   encoding: StreamEncoding;
-  /** The longest the connection stays silent: a comment goes out when nothing else did. */
+  /** How often a comment goes out, so that proxies and clients see a live connection on a quiet stream. */
   heartbeatMs: number;
   /** The `retry:` the stream opens with. */
   retryMs: number;
@@ -73,7 +73,7 @@ export class SseClient {
     this.write([retryFrame(this.opts.retryMs)]);
     this.heartbeat = setInterval(() => {
       // A socket still full is not an idle one; the heartbeat would only queue behind what it holds.
-      if (!this.waitingForDrain) this.write([HEARTBEAT]);
+      if (!this.waitingForDrain) this.send([HEARTBEAT]);
     }, this.opts.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -144,6 +144,11 @@ export class SseClient {
     this.snapshotPayload = null;
     this.queue = [];
     this.queuedBytes = 0;
+    this.send(parts);
+  }
+
+  /** Writes `parts`; if the socket is then full, what comes next waits for its drain. */
+  private send(parts: Payload[]): void {
     if (this.write(parts)) return;
     this.waitingForDrain = true;
     this.reply.raw.once('drain', () => {
@@ -157,6 +162,8 @@ export class SseClient {
    * socket until then): the slice's time then counts the write, and each client gets its batch at once.
    */
   private write(parts: Payload[]): boolean {
+    // Its close is on its way (or was missed): a destroyed response takes no writes and never drains.
+    if (this.phase === 'closed' || this.reply.raw.destroyed) return true;
     const socket = this.reply.raw.socket;
     socket?.cork();
     try {

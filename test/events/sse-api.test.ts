@@ -1,6 +1,7 @@
 // GET /v1/events on a fake tmux server and the embedded store: snapshot, live events, resume, filters, auth, CORS.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { buildTestApp, cycle, getJson, TOKEN, assertBadRequestNaming } from '../api/helper.ts';
 import { openSse, type SseConnection } from '../helpers/sse.ts';
 import { pastSecond } from '../helpers/fake-tmux.ts';
@@ -235,6 +236,33 @@ test('paneward_events_clients counts the open streams', async (t) => {
   assert.equal(await gauge(), 1);
 });
 
+test('a client that leaves while its resume waits for the stream leaves nothing behind: no client, no subscriber, no timer', async (t) => {
+  const { app, fake, base } = await listen(t, { eventsHeartbeatMs: 200 });
+  fake.setPanes([{ paneId: '%1' }]);
+  await cycle(app);
+  const gauge = async () => Number(/^paneward_events_clients (\d+)$/m.exec((await app.inject({ url: '/metrics' })).body)?.[1]);
+  const subscribers = app.events.subscriberCount;
+  const seq = app.store.seq.bind(app.store);
+  app.store.seq = async () => {
+    await new Promise((r) => setTimeout(r, 300)); // the resume's read of the store's seq, slow
+    return seq();
+  };
+  const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const timersBefore = timeouts();
+  for (const encoding of ['identity', 'gzip']) {
+    const req = request(new URL('/v1/events', base), { headers: { accept: 'text/event-stream', 'last-event-id': '1', 'accept-encoding': encoding } });
+    req.on('error', () => undefined);
+    req.end();
+    await new Promise((r) => setTimeout(r, 100));
+    req.destroy();
+  }
+  await new Promise((r) => setTimeout(r, 700)); // past the resumes, and past a few heartbeats
+  app.store.seq = seq;
+  assert.equal(await gauge(), 0);
+  assert.equal(app.events.subscriberCount, subscribers);
+  assert.ok(timeouts() <= timersBefore, `timers: ${timersBefore} before, ${timeouts()} after`);
+});
+
 test('CORS_ORIGINS: a listed origin gets its preflight and CORS headers on the API and the stream; others none', async (t) => {
   const { app, base } = await listen(t, { corsOrigins: ['https://board.example.com'] });
   const preflight = await app.inject({
@@ -252,6 +280,7 @@ test('CORS_ORIGINS: a listed origin gets its preflight and CORS headers on the A
   assert.equal(other.headers['access-control-allow-origin'], undefined);
   const c = await sse(t, base, '/v1/events', { origin: 'https://board.example.com' });
   assert.equal(c.headers['access-control-allow-origin'], 'https://board.example.com');
+  assert.equal(c.headers.vary, 'Origin, Accept-Encoding', 'caches keep the answer per origin and per encoding');
 });
 
 test('without CORS_ORIGINS no CORS headers are sent', async (t) => {

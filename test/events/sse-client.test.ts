@@ -2,7 +2,7 @@
 // what order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setImmediate as tick } from 'node:timers/promises';
+import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
 import { constants, gunzipSync } from 'node:zlib';
 import type { FastifyReply } from 'fastify';
 import { createChangeSource } from '../../src/events/index.ts';
@@ -12,14 +12,17 @@ import { createMemoryStore } from '../../src/store/index.ts';
 import type { AgentStore } from '../../src/store/types.ts';
 import { observation } from '../store/fixtures.ts';
 import type { ChangeHub } from '../../src/events/index.ts';
-import type { StreamEncoding } from '../../src/events/frames.ts';
+import { HEARTBEAT, type StreamEncoding } from '../../src/events/frames.ts';
 
 /** A reply whose socket records what is written, and each (uncompressed) frame's event name and id. */
 function recordingReply() {
   const frames: Array<{ event: string; id: number }> = [];
   const written: Buffer[] = [];
+  /** While full, writes are taken but say the socket is full, as a socket's buffer past its mark does. */
+  const socket = { full: false, drains: [] as Array<() => void> };
   const raw = {
     socket: null,
+    destroyed: false,
     write(bytes: Buffer) {
       written.push(bytes);
       for (const block of bytes.toString().split('\n\n')) {
@@ -27,20 +30,22 @@ function recordingReply() {
         const event = /^event:(\w+)$/m.exec(block);
         if (id && event) frames.push({ event: event[1]!, id: Number(id[1]) });
       }
-      return true;
+      return !socket.full;
     },
-    once() {},
+    once(event: string, listener: () => void) {
+      if (event === 'drain') socket.drains.push(listener);
+    },
     destroy() {},
   };
   const reply = { raw, sse: { onClose() {} }, log: { warn() {}, info() {} } };
-  return { reply: reply as unknown as FastifyReply, frames, written };
+  return { reply: reply as unknown as FastifyReply, frames, written, socket };
 }
 
-function client(hub: ChangeHub, store: AgentStore, shelf: SnapshotShelf, encoding: StreamEncoding = 'identity') {
-  const { reply, frames, written } = recordingReply();
-  const options = { stream: hub, store, filter: {}, bufferBytes: 1 << 20, onCut() {}, snapshots: shelf, encoding, heartbeatMs: 60_000, retryMs: 2000 };
+function client(hub: ChangeHub, store: AgentStore, shelf: SnapshotShelf, encoding: StreamEncoding = 'identity', heartbeatMs = 60_000) {
+  const { reply, frames, written, socket } = recordingReply();
+  const options = { stream: hub, store, filter: {}, bufferBytes: 1 << 20, onCut() {}, snapshots: shelf, encoding, heartbeatMs, retryMs: 2000 };
   const c = new SseClient(reply, options);
-  return { c, frames, written };
+  return { c, frames, written, socket };
 }
 
 test('a reset heard in the middle of a run sends the snapshot after the changes queued before it, never ahead of them', async () => {
@@ -69,6 +74,8 @@ test('a reset heard in the middle of a run sends the snapshot after the changes 
     `ids went backwards: ${JSON.stringify(one.frames)}`,
   );
   assert.deepEqual(one.frames.at(-1), { event: 'snapshot', id: 3 });
+  one.c.close();
+  two.c.close();
 });
 
 test('a gzip client is written the same stream, as one gzip body that decodes after every write', async () => {
@@ -93,4 +100,33 @@ test('a gzip client is written the same stream, as one gzip body that decodes af
     if (upTo === gzip.written.length) assert.equal(decoded, text);
   }
   assert.ok(Buffer.concat(gzip.written).length < text.length, 'smaller than the plain stream');
+  plain.c.close();
+  gzip.c.close();
+});
+
+test('a heartbeat goes out every heartbeatMs, none while the socket is full, none after the client closed', async () => {
+  const store = createMemoryStore();
+  const { hub } = await createChangeSource(store, {});
+  const one = client(hub, store, new SnapshotShelf(store), 'identity', 20);
+  await one.c.start(null);
+  const beats = () => one.written.filter((b) => b.equals(HEARTBEAT.bytes)).length;
+  const beatAfter = async (n: number) => {
+    for (const deadline = Date.now() + 5000; beats() <= n && Date.now() < deadline; ) await sleep(5);
+    assert.ok(beats() > n, `no heartbeat after ${n}`);
+  };
+  await beatAfter(1);
+
+  one.socket.full = true;
+  await beatAfter(beats()); // this one finds the socket full
+  const whileFull = beats();
+  await sleep(150);
+  assert.equal(beats(), whileFull, 'nothing queues behind a full socket');
+  one.socket.full = false;
+  for (const drained of one.socket.drains.splice(0)) drained();
+  await beatAfter(whileFull);
+
+  one.c.close();
+  const atClose = one.written.length;
+  await sleep(150);
+  assert.equal(one.written.length, atClose, 'nothing after close');
 });
