@@ -77,10 +77,11 @@ export function screenHashOf(text: string): string {
  */
 export function decideWrite(t: Tracked, c: Classification, id: string, d: DecisionContext): WriteDue | null {
   const last = t.written;
-  const unmoved = last !== null && last.classification === c && last.screenHash === t.screenHash && samePaneFacts(last.pane, t.pane);
+  const same = last !== null && sameContent(last, t, c);
+  const unmoved = same && last.classification === c;
   const refreshDue = d.now - t.writtenAt >= d.refreshEveryMs - t.refreshEarlyMs;
   if (unmoved && !refreshDue) return null;
-  const hash = last !== null && sameContent(last, t, c) ? last.contentHash : contentHash(t.screenHash, t.pane, c);
+  const hash = same ? last.contentHash : contentHash(t.screenHash, t.pane, c);
   const observation = toObservation(d.monitor, id, t, c, hash, d.now);
   const fingerprint = unmoved ? last.fingerprint : observationFingerprint(observation);
   const written: Written = { classification: c, screenHash: t.screenHash, pane: t.pane, contentHash: hash, fingerprint };
