@@ -54,7 +54,8 @@ export async function runEventsBench(argv: string[]): Promise<void> {
   const agents = Number(values.agents);
   const clients = Number(values.clients);
   const cycles = Number(values.cycles);
-  const encoding = values.encoding === 'identity' ? 'identity' : 'gzip';
+  const encoding = values.encoding;
+  if (encoding !== 'identity' && encoding !== 'gzip') throw new Error(`--encoding: identity or gzip, not ${encoding}`);
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const redis = await startPrivateRedis();
   const tmux = await startPrivateTmux();

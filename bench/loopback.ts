@@ -20,6 +20,10 @@ function readers(port: number, count: number, transport: Transport): void {
   const get = Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
   for (let i = 0; i < count; i++) {
     const socket = connect({ host: '127.0.0.1', port }).on('data', () => undefined);
+    socket.on('error', (err) => {
+      process.stderr.write(`loopback reader: ${err.message}\n`);
+      process.exit(1);
+    });
     if (transport === 'http') socket.write(get);
   }
   setInterval(() => undefined, 1000);
@@ -62,7 +66,8 @@ async function measure(transport: Transport, clients: number, rounds: number) {
   const { server, sockets, port, writers } = await listen(transport, clients);
   const child = fork(new URL(import.meta.url), ['--readers', String(port), String(clients), transport], { execArgv: ['--import', 'tsx'] });
   try {
-    const to = await writers;
+    const childDied = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`the readers exited (${code}) before ${clients} connections opened`))));
+    const to = await Promise.race([writers, childDied]);
     const result: Record<string, { fan_out_ms_p50: number; us_per_write_p50: number; us_per_write_p99: number }> = {};
     for (const size of SIZES) {
       const bytes = Buffer.alloc(size, 'x');

@@ -274,6 +274,7 @@ function noteActivity(m: PaneFusion, input: ClassifyInput): void {
   else m.activity = { screenChangedAt: input.screenChangedAt, hash, at: hash === a.hash ? a.at : input.screenChangedAt };
 }
 
+/** Both sides of the pane's last decision, for /explain. */
 function traceOf(m: PaneFusion, now: number, opts: FusionOptions): FusionTrace {
   const c = m.contradiction;
   return {
