@@ -48,11 +48,16 @@ function client(hub: ChangeHub, store: AgentStore, shelf: SnapshotShelf, encodin
   return { c, frames, written, socket };
 }
 
-test('a reset heard in the middle of a run sends the snapshot after the changes queued before it, never ahead of them', async () => {
+/** An embedded store holding agent `a`, its change stream, and a snapshot shelf over it. */
+async function streamOverStore() {
   const store = createMemoryStore();
   await store.write([observation('a', { screenHash: 'a1' })]);
   const { hub } = await createChangeSource(store, {});
-  const shelf = new SnapshotShelf(store);
+  return { store, hub, shelf: new SnapshotShelf(store) };
+}
+
+test('a reset heard in the middle of a run sends the snapshot after the changes queued before it, never ahead of them', async () => {
+  const { store, hub, shelf } = await streamOverStore();
   const one = client(hub, store, shelf);
   await one.c.start(null);
   assert.deepEqual(one.frames, [{ event: 'snapshot', id: 1 }]);
@@ -79,10 +84,7 @@ test('a reset heard in the middle of a run sends the snapshot after the changes 
 });
 
 test('a gzip client is written the same stream, as one gzip body that decodes after every write', async () => {
-  const store = createMemoryStore();
-  await store.write([observation('a', { screenHash: 'a1' })]);
-  const { hub } = await createChangeSource(store, {});
-  const shelf = new SnapshotShelf(store);
+  const { store, hub, shelf } = await streamOverStore();
   const plain = client(hub, store, shelf);
   const gzip = client(hub, store, shelf, 'gzip');
   await Promise.all([plain.c.start(null), gzip.c.start(null)]);
@@ -105,9 +107,8 @@ test('a gzip client is written the same stream, as one gzip body that decodes af
 });
 
 test('a heartbeat goes out every heartbeatMs, none while the socket is full, none after the client closed', async () => {
-  const store = createMemoryStore();
-  const { hub } = await createChangeSource(store, {});
-  const one = client(hub, store, new SnapshotShelf(store), 'identity', 20);
+  const { store, hub, shelf } = await streamOverStore();
+  const one = client(hub, store, shelf, 'identity', 20);
   await one.c.start(null);
   const beats = () => one.written.filter((b) => b.equals(HEARTBEAT.bytes)).length;
   const beatAfter = async (n: number) => {
