@@ -13,12 +13,13 @@ const port = Number(process.argv[2]);
 const count = Number(process.argv[3]);
 const gzip = process.argv[4] === 'gzip';
 const now = () => performance.timeOrigin + performance.now();
-/** An event's id line as the server frames it (a frame starts on a fresh line, after the HTTP chunk header's CRLF). */
+/** An event's id line as the server frames it (a frame starts on a fresh line: the previous frame's end, or the headers'). */
 const ID = Buffer.from('\nid:');
 const NL = 0x0a;
 const SNAPSHOT = Buffer.from('event:snapshot');
 /** Longer than any id line: what is kept of a read when an id line may go on in the next one. */
 const CARRY = 32;
+const READ_BUFFER = Buffer.alloc(256 * 1024);
 const GET = Buffer.from(`GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`);
 /**
  * One read of one client: the ids it held (first and last) and how many. Events come in seq order, so the ids in
@@ -73,6 +74,7 @@ function scan(chunk: Buffer, carry: Buffer | null, at: number): Buffer {
     read.ids++;
   }
   let next = chunk.subarray(Math.max(0, chunk.length - ID.length + 1));
+  const keep = (b: Buffer) => Buffer.from(b);
   if (lastStart >= 0) {
     let lastEnd = chunk.indexOf(NL, lastStart + ID.length);
     if (lastEnd < 0) {
@@ -88,7 +90,7 @@ function scan(chunk: Buffer, carry: Buffer | null, at: number): Buffer {
     }
   }
   if (read.ids > 0) reads.push(read);
-  return next;
+  return keep(next);
 }
 
 /** What a client does with each read of its stream: waits for the snapshot, then notes the id lines. */
@@ -100,7 +102,7 @@ function reader(onSnapshot: () => void): (chunk: Buffer) => void {
     if (!sawSnapshot) {
       // Until the snapshot starts, reads are few and small: joining them is how a name cut in two is still found.
       const head: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      carry = head.subarray(Math.max(0, head.length - SNAPSHOT.length));
+      carry = Buffer.from(head.subarray(Math.max(0, head.length - SNAPSHOT.length)));
       if (!head.includes(SNAPSHOT)) return;
       sawSnapshot = true;
       onSnapshot();
@@ -121,11 +123,10 @@ function open(): void {
     if (!sawSnapshot) failed++;
   };
   if (gzip) return openGzip(read, onClose);
-  const socket: Socket = connect({ host: '127.0.0.1', port }, () => {
+  const socket: Socket = connect({ host: '127.0.0.1', port, onread: { buffer: READ_BUFFER, callback: (n) => { read(READ_BUFFER.subarray(0, n)); return true; } } }, () => {
     connected++;
     socket.write(GET);
   });
-  socket.on('data', read);
   socket.on('close', onClose);
   socket.on('error', () => undefined);
 }

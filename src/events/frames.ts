@@ -38,24 +38,19 @@ export class Payload {
  */
 export const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 
-interface Frame extends Payload {
-  serial: number;
-}
-
-const frames = new WeakMap<ChangeEvent, Frame>();
-let serials = 0;
+const frames = new WeakMap<ChangeEvent, Payload>();
 /** The JSON is built by us (once per event); the buffer must not serialize it again. */
 const asIs = (data: unknown) => String(data);
 
 /** One event as its SSE frame. Stale events (Redis away) carry no id: Last-Event-ID stays at the last shared seq. */
-export function frameOf(e: ChangeEvent): Frame {
+export function frameOf(e: ChangeEvent): Payload {
   let f = frames.get(e);
   if (!f) {
     const buffer = new EventBuffer({ serializer: asIs });
     if (!e.stale) buffer.id(String(e.seq));
     if (e.type === 'agent') buffer.event('agent').data(JSON.stringify(e.agent));
     else buffer.event('removed').data(JSON.stringify({ id: e.id }));
-    f = Object.assign(new Payload(Buffer.from(buffer.dispatch().read())), { serial: ++serials });
+    f = new Payload(Buffer.from(buffer.dispatch().read()));
     frames.set(e, f);
   }
   return f;
@@ -77,29 +72,27 @@ export function retryFrame(ms: number): Payload {
 /** A comment that keeps idle connections (and the proxies on their way) open. */
 export const HEARTBEAT = new Payload(Buffer.from(new EventBuffer().comment('heartbeat').dispatch().read()));
 
-/**
- * The frames of `events` as one payload. Clients with the same filter get the same events in a tick, so the first
- * of them builds the payload (and the first gzip client compresses it) and the others reuse it until the tick ends.
- */
-const batches = new Map<string, Payload>();
-let clearing = false;
+/** Events as one client is sent them, and their frames as one payload. */
+export interface Batch {
+  events: readonly ChangeEvent[];
+  payload: Payload;
+}
 
-export function batchOf(filterKey: string, events: ChangeEvent[]): Payload {
-  if (events.length === 1) return frameOf(events[0]!);
-  const first = frameOf(events[0]!);
-  const last = frameOf(events[events.length - 1]!);
-  const key = `${filterKey}\0${first.serial}\0${last.serial}\0${events.length}`;
-  let batch = batches.get(key);
-  if (!batch) {
-    batch = new Payload(Buffer.concat(events.map((e) => frameOf(e).bytes)));
-    batches.set(key, batch);
-    if (!clearing) {
-      clearing = true;
-      setImmediate(() => {
-        batches.clear();
-        clearing = false;
-      });
-    }
-  }
+export function batchOf(events: readonly ChangeEvent[]): Batch {
+  const payload = events.length === 1 ? frameOf(events[0]!) : new Payload(Buffer.concat(events.map((e) => frameOf(e).bytes)));
+  return { events, payload };
+}
+
+const runBatches = new WeakMap<readonly ChangeEvent[], Map<string, Batch>>();
+
+/**
+ * The batch of a run of events (one the hub hands every subscriber at the same point) for clients whose filter
+ * is `filterKey`: the first of them filters and frames it, the others reuse it, and it goes with the run.
+ */
+export function batchOfRun(run: readonly ChangeEvent[], filterKey: string, passes: (e: ChangeEvent) => boolean): Batch {
+  let byFilter = runBatches.get(run);
+  if (!byFilter) runBatches.set(run, (byFilter = new Map()));
+  let batch = byFilter.get(filterKey);
+  if (!batch) byFilter.set(filterKey, (batch = batchOf(run.filter(passes))));
   return batch;
 }

@@ -12,12 +12,16 @@ export const DEFAULT_REPLAY_LIMIT = 4096;
 const DELIVERY_SLICE_MS = 2;
 
 interface Subscriber {
-  listener: (item: StreamItem) => void;
-  delivered: (() => void) | undefined;
-  /** Highest seq this subscriber has been given; older events still queued are not delivered again. */
-  after: number;
+  onRun: (run: readonly StreamItem[]) => void;
   /** Absolute index of the first outbox item this subscriber has not been handed. */
   cursor: number;
+}
+
+/** The items from one outbox index to another, handed as one array to every subscriber that was at the same point. */
+interface Run {
+  from: number;
+  to: number;
+  items: readonly StreamItem[];
 }
 
 export interface ChangeHubOptions {
@@ -46,6 +50,8 @@ export class ChangeHub implements ChangeStream {
   private outboxAt: number[] = [];
   private outboxStart = 0;
   private scheduled = false;
+  /** The run last handed over, shared with the next subscriber that needs the same one (most of them do). */
+  private lastRun: Run | null = null;
   private readonly replayLimit: number;
 
   constructor(private readonly opts: ChangeHubOptions = {}) {
@@ -84,11 +90,23 @@ export class ChangeHub implements ChangeStream {
     this.enqueue({ type: 'reset', seq: this.head });
   }
 
-  subscribe(since: number | null, listener: (item: StreamItem) => void, delivered?: () => void): () => void {
-    const sub: Subscriber = { listener, delivered, after: this.head, cursor: this.outboxEnd };
+  /** Each item on its own: for consumers that act on every change (webhooks, the transition log). */
+  subscribe(since: number | null, listener: (item: StreamItem) => void): () => void {
+    return this.subscribeRuns(since, (run) => {
+      for (const item of run) this.guard(() => listener(item));
+    });
+  }
+
+  /**
+   * Items in runs: the replay (synchronously, before this returns), then what was published since the last run.
+   * Subscribers at the same point of the outbox are handed the same array, so what they derive from it (a
+   * stream client's filtered frames) can be built once for all of them.
+   */
+  subscribeRuns(since: number | null, onRun: (run: readonly StreamItem[]) => void): () => void {
+    const sub: Subscriber = { onRun, cursor: this.outboxEnd };
     if (since !== null) {
-      if (since < this.floor || since > this.head) this.deliver(sub, { type: 'reset', seq: this.head });
-      else for (const e of this.log) if (e.seq > since) this.deliver(sub, e);
+      const replay = since < this.floor || since > this.head ? [{ type: 'reset' as const, seq: this.head }] : this.log.filter((e) => e.seq > since);
+      if (replay.length > 0) this.guard(() => onRun(replay));
     }
     this.subscribers.add(sub);
     this.order.push(sub);
@@ -135,26 +153,23 @@ export class ChangeHub implements ChangeStream {
         continue;
       }
       upToDate = 0;
-      this.deliverUpTo(sub, end);
+      this.handOver(sub, this.runBetween(sub.cursor, end));
     }
     if (this.dropDelivered() < this.outboxEnd) this.schedule();
   }
 
-  private deliverUpTo(sub: Subscriber, end: number): void {
-    const oldest = this.outboxAt[sub.cursor - this.outboxStart]!;
-    for (let i = sub.cursor; i < end; i++) {
-      if (!this.subscribers.has(sub)) return; // unsubscribed, perhaps by its own listener
-      const item = this.outbox[i - this.outboxStart]!;
-      if (item.type !== 'reset' && !item.stale && item.seq <= sub.after) continue;
-      this.deliver(sub, item);
+  private runBetween(from: number, to: number): Run {
+    if (this.lastRun?.from !== from || this.lastRun.to !== to) {
+      this.lastRun = { from, to, items: this.outbox.slice(from - this.outboxStart, to - this.outboxStart) };
     }
-    sub.cursor = end;
-    try {
-      sub.delivered?.();
-      this.opts.onDelivered?.(performance.now() - oldest);
-    } catch (err) {
-      this.opts.onListenerError?.(err);
-    }
+    return this.lastRun;
+  }
+
+  private handOver(sub: Subscriber, run: Run): void {
+    const oldest = this.outboxAt[run.from - this.outboxStart]!;
+    sub.cursor = run.to;
+    this.guard(() => sub.onRun(run.items));
+    this.guard(() => this.opts.onDelivered?.(performance.now() - oldest));
   }
 
   /** Forgets the items every subscriber has been handed; returns the lowest cursor. */
@@ -164,14 +179,13 @@ export class ChangeHub implements ChangeStream {
     this.outbox.splice(0, lowest - this.outboxStart);
     this.outboxAt.splice(0, lowest - this.outboxStart);
     this.outboxStart = lowest;
+    if (this.lastRun && this.lastRun.to <= lowest) this.lastRun = null;
     return lowest;
   }
 
-  private deliver(sub: Subscriber, item: StreamItem): void {
-    if (item.type === 'reset') sub.after = item.seq;
-    else if (!item.stale) sub.after = Math.max(sub.after, item.seq);
+  private guard(fn: () => void): void {
     try {
-      sub.listener(item);
+      fn();
     } catch (err) {
       this.opts.onListenerError?.(err);
     }

@@ -36,9 +36,13 @@ export interface ChangeStream {
   /**
    * Replays the events with seq > since (in seq order) then live ones. When `since` is too old or unknown the
    * listener first gets { type: 'reset', seq } meaning "take a fresh snapshot"; `since` null means live ones only.
-   * The replay happens before subscribe returns; live events come later, never inside a store write. `delivered`
-   * is called after each run of live items, so a subscriber can send what it heard in one go. Returns the
+   * The replay happens before subscribe returns; live events come later, never inside a store write. Returns the
    * unsubscribe.
    */
-  subscribe(since: number | null, listener: (e: StreamItem) => void, delivered?: () => void): () => void;
+  subscribe(since: number | null, listener: (e: StreamItem) => void): () => void;
+  /**
+   * The same items, handed over in runs (the replay, then what was published since the subscriber's last run),
+   * so a subscriber can send what it heard in one go. Subscribers at the same point share each run's array.
+   */
+  subscribeRuns(since: number | null, onRun: (run: readonly StreamItem[]) => void): () => void;
 }

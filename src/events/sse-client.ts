@@ -5,7 +5,7 @@
 import type { FastifyReply } from 'fastify';
 import { matchesFilter } from '../store/records.ts';
 import type { AgentFilter, AgentStore } from '../store/types.ts';
-import { batchOf, frameOf, GZIP_HEADER, HEARTBEAT, type Payload, retryFrame, type StreamEncoding } from './frames.ts';
+import { type Batch, batchOf, batchOfRun, GZIP_HEADER, HEARTBEAT, type Payload, retryFrame, type StreamEncoding } from './frames.ts';
 import type { ChangeEvent, ChangeStream, StreamItem } from './schemas.ts';
 import { filterKey, type SnapshotFrame, type SnapshotShelf } from './snapshots.ts';
 
@@ -38,7 +38,7 @@ export class SseClient {
   private snapshotPayload: Payload | null = null;
   /** Items heard while a snapshot is being read; those it already covers are dropped after. */
   private held: StreamItem[] = [];
-  private queue: ChangeEvent[] = [];
+  private queue: Batch[] = [];
   private queuedBytes = 0;
   private waitingForDrain = false;
   private unsubscribe: () => void = () => undefined;
@@ -57,13 +57,13 @@ export class SseClient {
   async start(since: number | null): Promise<void> {
     this.open();
     this.streamFrom = this.opts.stream.seq;
-    this.unsubscribe = this.opts.stream.subscribe(since, (item) => this.hear(item), () => this.flush());
+    this.unsubscribe = this.opts.stream.subscribeRuns(since, (run) => this.hear(run));
     const replay = this.replayed;
     this.replayed = [];
     if (this.phase === 'closed') return;
     if (since === null || this.resetSeen || !this.opts.store.health().up) return this.snapshot();
     this.phase = 'live';
-    for (const e of collapse(replay)) this.enqueue(e);
+    this.enqueue(batchOf(collapse(replay).filter(this.passes)));
     this.flush();
   }
 
@@ -78,7 +78,25 @@ export class SseClient {
     this.heartbeat.unref();
   }
 
-  private hear(item: StreamItem): void {
+  /**
+   * One run of the stream. Live, the run's frames for this client's filter are the same for every client with
+   * that filter (batchOfRun), and go out in one write.
+   */
+  private hear(run: readonly StreamItem[]): void {
+    if (run.some((item) => item.type === 'reset')) {
+      for (const item of run) this.hearOne(item);
+      this.flush();
+    } else if (this.phase === 'live') {
+      this.enqueue(batchOfRun(run as readonly ChangeEvent[], this.filterKey, this.passes));
+      this.flush();
+    } else if (this.phase === 'replaying') {
+      this.replayed.push(...(run as readonly ChangeEvent[]));
+    } else if (this.phase === 'snapshotting') {
+      this.held.push(...run);
+    }
+  }
+
+  private hearOne(item: StreamItem): void {
     if (item.type === 'reset') this.streamFrom = item.seq;
     if (this.phase === 'replaying') {
       if (item.type === 'reset') this.resetSeen = true;
@@ -87,9 +105,11 @@ export class SseClient {
       this.held.push(item);
     } else if (this.phase === 'live') {
       if (item.type === 'reset') void this.snapshot();
-      else this.enqueue(item);
+      else this.enqueue(batchOf([item].filter(this.passes)));
     }
   }
+
+  private readonly passes = (e: ChangeEvent): boolean => e.type !== 'agent' || matchesFilter(e.agent, this.opts.filter);
 
   private async snapshot(): Promise<void> {
     this.phase = 'snapshotting';
@@ -105,16 +125,14 @@ export class SseClient {
     const held = this.held;
     this.held = [];
     this.phase = 'live';
-    for (let i = 0; i < held.length; i++) {
-      const item = held[i]!;
-      if (item.type === 'reset') {
-        this.held = held.slice(i + 1); // what came after the reset may be newer than the next snapshot
-        this.flush();
-        return this.snapshot();
-      }
-      if (item.stale || item.seq > frame.seq) this.enqueue(item);
-    }
+    const reset = held.findIndex((item) => item.type === 'reset');
+    const before = (reset < 0 ? held : held.slice(0, reset)) as ChangeEvent[];
+    this.enqueue(batchOf(before.filter((e) => (e.stale || e.seq > frame.seq) && this.passes(e))));
     this.flush();
+    if (reset >= 0) {
+      this.held = held.slice(reset + 1); // what came after the reset may be newer than the next snapshot
+      return this.snapshot();
+    }
   }
 
   /**
@@ -124,14 +142,17 @@ export class SseClient {
    */
   private sendFirst(frame: SnapshotFrame): void {
     this.snapshotPayload = frame.payload;
-    this.queue = this.queue.filter((e) => e.stale || e.seq > frame.seq);
-    this.queuedBytes = this.queue.reduce((n, e) => n + frameOf(e).bytes.length, 0);
+    const newer = (e: ChangeEvent) => e.stale || e.seq > frame.seq;
+    const queue = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    for (const batch of queue) this.enqueue(batch.events.every(newer) ? batch : batchOf(batch.events.filter(newer)));
   }
 
-  private enqueue(e: ChangeEvent): void {
-    if (e.type === 'agent' && !matchesFilter(e.agent, this.opts.filter)) return;
-    this.queue.push(e);
-    this.queuedBytes += frameOf(e).bytes.length;
+  private enqueue(batch: Batch): void {
+    if (batch.events.length === 0) return;
+    this.queue.push(batch);
+    this.queuedBytes += batch.payload.bytes.length;
     if (this.waitingForDrain) this.cutIfTooFarBehind();
   }
 
@@ -139,7 +160,7 @@ export class SseClient {
   private flush(): void {
     if (this.phase === 'closed' || this.waitingForDrain) return;
     const parts = this.snapshotPayload ? [this.snapshotPayload] : [];
-    if (this.queue.length > 0) parts.push(batchOf(this.filterKey, this.queue));
+    for (const batch of this.queue) parts.push(batch.payload);
     if (parts.length === 0) return;
     this.snapshotPayload = null;
     this.queue = [];
@@ -209,7 +230,7 @@ export class SseClient {
 }
 
 /** The replayed changes as ?since would give them: the last change of each agent, in seq order. */
-function collapse(events: ChangeEvent[]): ChangeEvent[] {
+function collapse(events: readonly ChangeEvent[]): ChangeEvent[] {
   const last = new Map<string, ChangeEvent>();
   for (const e of events) {
     const id = e.type === 'agent' ? e.agent.id : e.id;

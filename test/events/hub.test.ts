@@ -59,6 +59,25 @@ test('a since older than the replay log or newer than the stream gets a reset at
   assert.deepEqual(seen, [4, 5, 6], 'within the log: replay');
 });
 
+test('subscribers at the same point of the stream are handed one array per run; a later one its own', async () => {
+  const store = createMemoryStore();
+  const { hub } = await createChangeSource(store, {});
+  const runs: Array<Array<readonly StreamItem[]>> = [[], [], []];
+  hub.subscribeRuns(null, (run) => runs[0]!.push(run));
+  hub.subscribeRuns(null, (run) => runs[1]!.push(run));
+  await store.write([obs('a', 'working', 's1'), obs('b', 'idle', 's1')]);
+  await store.write([obs('a', 'working', 's2')]);
+  hub.subscribeRuns(2, (run) => runs[2]!.push(run)); // replays seq 3, then hears what comes next with the others
+  await tick();
+  assert.deepEqual(runs[0]!.map((run) => run.map((e) => e.seq)), [[1, 2, 3]]);
+  assert.equal(runs[1]![0], runs[0]![0], 'the same array');
+  await store.write([obs('b', 'idle', 's2')]);
+  await tick();
+  assert.deepEqual(runs[2]!.map((run) => run.map((e) => e.seq)), [[3], [4]]);
+  assert.equal(runs[2]![1], runs[0]![1]);
+  assert.equal(runs[1]![1], runs[0]![1]);
+});
+
 test('a subscriber that throws does not stop the others', async () => {
   const store = createMemoryStore();
   const errors: unknown[] = [];
@@ -82,15 +101,14 @@ test('delivering to many slow subscribers yields to the event loop between slice
   const seen = Array.from({ length: SUBSCRIBERS }, () => [] as number[]);
   const runs = Array.from({ length: SUBSCRIBERS }, () => 0);
   seen.forEach((list, i) => {
-    hub.subscribe(
-      null,
-      (e) => {
+    hub.subscribeRuns(null, (run) => {
+      runs[i]!++;
+      for (const e of run) {
         const until = performance.now() + SPIN_MS;
         while (performance.now() < until);
         list.push(e.seq);
-      },
-      () => runs[i]!++,
-    );
+      }
+    });
   });
   let ticks = 0;
   let delivering = true;

@@ -9,7 +9,7 @@ import { createChangeSource } from '../../src/events/index.ts';
 import { SseClient } from '../../src/events/sse-client.ts';
 import { SnapshotShelf } from '../../src/events/snapshots.ts';
 import { createMemoryStore } from '../../src/store/index.ts';
-import type { AgentStore } from '../../src/store/types.ts';
+import type { AgentFilter, AgentStore } from '../../src/store/types.ts';
 import { observation } from '../store/fixtures.ts';
 import type { ChangeHub } from '../../src/events/index.ts';
 import { HEARTBEAT, type StreamEncoding } from '../../src/events/frames.ts';
@@ -41,9 +41,9 @@ function recordingReply() {
   return { reply: reply as unknown as FastifyReply, frames, written, socket };
 }
 
-function client(hub: ChangeHub, store: AgentStore, shelf: SnapshotShelf, encoding: StreamEncoding = 'identity', heartbeatMs = 60_000) {
+function client(hub: ChangeHub, store: AgentStore, shelf: SnapshotShelf, encoding: StreamEncoding = 'identity', heartbeatMs = 60_000, filter: AgentFilter = {}) {
   const { reply, frames, written, socket } = recordingReply();
-  const options = { stream: hub, store, filter: {}, bufferBytes: 1 << 20, onCut() {}, snapshots: shelf, encoding, heartbeatMs, retryMs: 2000 };
+  const options = { stream: hub, store, filter, bufferBytes: 1 << 20, onCut() {}, snapshots: shelf, encoding, heartbeatMs, retryMs: 2000 };
   const c = new SseClient(reply, options);
   return { c, frames, written, socket };
 }
@@ -81,6 +81,23 @@ test('a reset heard in the middle of a run sends the snapshot after the changes 
   assert.deepEqual(one.frames.at(-1), { event: 'snapshot', id: 3 });
   one.c.close();
   two.c.close();
+});
+
+test('clients with the same filter are written the very same bytes for a run; another filter gets its own', async () => {
+  const { store, hub, shelf } = await streamOverStore();
+  const [one, two] = [client(hub, store, shelf), client(hub, store, shelf)];
+  const working = client(hub, store, shelf, 'identity', 60_000, { state: 'working' });
+  await Promise.all([one, two, working].map((x) => x.c.start(null)));
+  const before = [one, two, working].map((x) => x.written.length);
+  await store.write([observation('a', { screenHash: 'a2', state: 'idle' }), observation('b', { screenHash: 'b1', state: 'working' })]);
+  for (let i = 0; i < 5; i++) await tick();
+  const [runOne, runTwo, runWorking] = [one, two, working].map((x, i) => x.written.slice(before[i]));
+  assert.equal(runOne!.length, 1, 'the run in one write');
+  assert.equal(runTwo![0], runOne![0], 'the same buffer, framed once for both');
+  assert.deepEqual(one.frames.slice(-2).map((f) => f.id), [2, 3]);
+  assert.deepEqual(working.frames.slice(-1).map((f) => f.id), [3], 'only the working agent');
+  assert.equal(runWorking!.length, 1);
+  for (const x of [one, two, working]) x.c.close();
 });
 
 test('a gzip client is written the same stream, as one gzip body that decodes after every write', async () => {
