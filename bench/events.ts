@@ -119,7 +119,7 @@ export async function runEventsBench(argv: string[]): Promise<void> {
     await sleep(1000); // the last events' way to the clients
     const serverCpu = process.cpuUsage(cpuAtStart);
     const deliveryAfter = await histogramBuckets(app.metrics.registry, DELIVERY_METRIC);
-    const report = await ask<{ cpuMs: number; latencies: [number, number, number]; received: number; expected: number; gaps: number; closed: number }>(child, 'report', {
+    const report = await ask<{ cpuMs: number; latencies: [number, number, number]; received: number; expected: number; gaps: number; verified: number; closed: number }>(child, 'report', {
       type: 'report',
       writes: [...writes],
       published,
@@ -132,7 +132,7 @@ export async function runEventsBench(argv: string[]): Promise<void> {
       encoding,
       cycles,
       events: writes.size,
-      deliveries: { received: report.received, expected: report.expected, reads_with_gaps: report.gaps, clients_cut: report.closed },
+      deliveries: { received: report.received, expected: report.expected, reads_verified: report.verified, reads_with_gaps: report.gaps, clients_cut: report.closed },
       latency_ms: { p50: round1(report.latencies[0]), p99: round1(report.latencies[1]), max: round1(report.latencies[2]) },
       // The server's part: from a change reaching its stream to the write to each client's socket (from the
       // histogram, so an estimate as fine as its buckets).
