@@ -92,9 +92,17 @@ export class ChangeHub implements ChangeStream {
 
   /** Each item on its own: for consumers that act on every change (webhooks, the transition log). */
   subscribe(since: number | null, listener: (item: StreamItem) => void): () => void {
-    return this.subscribeRuns(since, (run) => {
-      for (const item of run) this.guard(() => listener(item));
+    let subscribed = true;
+    const unsubscribe = this.subscribeRuns(since, (run) => {
+      for (const item of run) {
+        if (!subscribed) return; // unsubscribed by its own listener, in the middle of a run
+        this.guard(() => listener(item));
+      }
     });
+    return () => {
+      subscribed = false;
+      unsubscribe();
+    };
   }
 
   /**

@@ -38,6 +38,8 @@ export class SseClient {
   private snapshotPayload: Payload | null = null;
   /** Items heard while a snapshot is being read; those it already covers are dropped after. */
   private held: StreamItem[] = [];
+  /** The seq the last snapshot sent was read at: shared changes up to it are in it, and are not sent again. */
+  private coveredTo = -1;
   private queue: Batch[] = [];
   private queuedBytes = 0;
   private waitingForDrain = false;
@@ -83,11 +85,15 @@ export class SseClient {
    * that filter (batchOfRun), and go out in one write.
    */
   private hear(run: readonly StreamItem[]): void {
-    if (run.some((item) => item.type === 'reset')) {
+    const facts = factsOf(run);
+    if (facts.hasReset) {
       for (const item of run) this.hearOne(item);
       this.flush();
     } else if (this.phase === 'live') {
-      this.enqueue(batchOfRun(run as readonly ChangeEvent[], this.filterKey, this.passes));
+      // A snapshot read from a store ahead of this instance's stream (Redis read back a moment later) already
+      // holds the run's first changes: then this client's batch is its own.
+      const events = run as readonly ChangeEvent[];
+      this.enqueue(facts.firstShared > this.coveredTo ? batchOfRun(events, this.filterKey, this.passes) : batchOf(events.filter(this.wanted)));
       this.flush();
     } else if (this.phase === 'replaying') {
       this.replayed.push(...(run as readonly ChangeEvent[]));
@@ -105,11 +111,14 @@ export class SseClient {
       this.held.push(item);
     } else if (this.phase === 'live') {
       if (item.type === 'reset') void this.snapshot();
-      else this.enqueue(batchOf([item].filter(this.passes)));
+      else this.enqueue(batchOf([item].filter(this.wanted)));
     }
   }
 
   private readonly passes = (e: ChangeEvent): boolean => e.type !== 'agent' || matchesFilter(e.agent, this.opts.filter);
+
+  /** Passes the filter, and is not in the snapshot already sent. */
+  private readonly wanted = (e: ChangeEvent): boolean => (e.stale === true || e.seq > this.coveredTo) && this.passes(e);
 
   private async snapshot(): Promise<void> {
     this.phase = 'snapshotting';
@@ -127,12 +136,12 @@ export class SseClient {
     this.phase = 'live';
     const reset = held.findIndex((item) => item.type === 'reset');
     const before = (reset < 0 ? held : held.slice(0, reset)) as ChangeEvent[];
-    this.enqueue(batchOf(before.filter((e) => (e.stale || e.seq > frame.seq) && this.passes(e))));
+    this.enqueue(batchOf(before.filter(this.wanted)));
     this.flush();
-    if (reset >= 0) {
-      this.held = held.slice(reset + 1); // what came after the reset may be newer than the next snapshot
-      return this.snapshot();
-    }
+    // A client cut meanwhile (too far behind) stays closed.
+    if (reset < 0 || this.isClosed()) return;
+    this.held = held.slice(reset + 1); // what came after the reset may be newer than the next snapshot
+    return this.snapshot();
   }
 
   /**
@@ -142,7 +151,8 @@ export class SseClient {
    */
   private sendFirst(frame: SnapshotFrame): void {
     this.snapshotPayload = frame.payload;
-    const newer = (e: ChangeEvent) => e.stale || e.seq > frame.seq;
+    this.coveredTo = frame.seq;
+    const newer = (e: ChangeEvent) => e.stale === true || e.seq > frame.seq;
     const queue = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
@@ -218,6 +228,11 @@ export class SseClient {
     this.reply.raw.destroy();
   }
 
+  /** Also after an await or a write: a client can be closed (or cut) by what happened meanwhile. */
+  private isClosed(): boolean {
+    return this.phase === 'closed';
+  }
+
   close(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
@@ -227,6 +242,25 @@ export class SseClient {
     this.held = [];
     this.snapshotPayload = null;
   }
+}
+
+interface RunFacts {
+  hasReset: boolean;
+  /** The seq of the run's first shared change (runs are in seq order); Infinity when it has none. */
+  firstShared: number;
+}
+
+const runFacts = new WeakMap<readonly StreamItem[], RunFacts>();
+
+/** What every client asks of a run it is handed, found once per run. */
+function factsOf(run: readonly StreamItem[]): RunFacts {
+  let facts = runFacts.get(run);
+  if (!facts) {
+    const first = run.find((item) => item.type !== 'reset' && !item.stale);
+    facts = { hasReset: run.some((item) => item.type === 'reset'), firstShared: first?.seq ?? Infinity };
+    runFacts.set(run, facts);
+  }
+  return facts;
 }
 
 /** The replayed changes as ?since would give them: the last change of each agent, in seq order. */

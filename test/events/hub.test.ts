@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
-import { createChangeSource } from '../../src/events/index.ts';
+import { ChangeHub, createChangeSource } from '../../src/events/index.ts';
 import { logTransitions } from '../../src/events/transition-log.ts';
 import type { StreamItem } from '../../src/events/schemas.ts';
 import { createMemoryStore } from '../../src/store/index.ts';
@@ -76,6 +76,19 @@ test('subscribers at the same point of the stream are handed one array per run; 
   assert.deepEqual(runs[2]!.map((run) => run.map((e) => e.seq)), [[3], [4]]);
   assert.equal(runs[2]![1], runs[0]![1]);
   assert.equal(runs[1]![1], runs[0]![1]);
+});
+
+test('a listener that unsubscribes in the middle of a run hears nothing after', async () => {
+  const hub = new ChangeHub({});
+  const seen: number[] = [];
+  const unsubscribe = hub.subscribe(null, (e) => {
+    seen.push(e.seq);
+    if (e.seq === 1) unsubscribe();
+  });
+  for (let seq = 1; seq <= 3; seq++) hub.publish({ type: 'removed', id: `a${seq}`, seq });
+  await tick();
+  await tick();
+  assert.deepEqual(seen, [1]);
 });
 
 test('a subscriber that throws does not stop the others', async () => {

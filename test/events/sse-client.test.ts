@@ -11,7 +11,9 @@ import { SnapshotShelf } from '../../src/events/snapshots.ts';
 import { createMemoryStore } from '../../src/store/index.ts';
 import type { AgentFilter, AgentStore } from '../../src/store/types.ts';
 import { observation } from '../store/fixtures.ts';
-import type { ChangeHub } from '../../src/events/index.ts';
+import { ChangeHub } from '../../src/events/index.ts';
+import { toChangeEvent } from '../../src/events/changes.ts';
+import type { ChangeEvent } from '../../src/events/schemas.ts';
 import { HEARTBEAT, type StreamEncoding } from '../../src/events/frames.ts';
 
 /** A reply whose socket records what is written, and each (uncompressed) frame's event name and id. */
@@ -147,4 +149,51 @@ test('a heartbeat goes out every heartbeatMs, none while the socket is full, non
   const atClose = one.written.length;
   await sleep(150);
   assert.equal(one.written.length, atClose, 'nothing after close');
+});
+
+test('changes a snapshot already holds are not sent after it when the stream comes later than the store (Redis read back)', async () => {
+  const store = createMemoryStore();
+  const changes: ChangeEvent[] = [];
+  store.onChange((c) => changes.push(toChangeEvent(c)));
+  await store.write([observation('a', { screenHash: 'a1' })]);
+  const hub = new ChangeHub({ startSeq: 0 });
+  hub.publish(changes[0]!);
+  // The store moves on to seq 3; this instance's stream has read only seq 1 when a client starts.
+  await store.write([observation('a', { screenHash: 'a2', state: 'idle' })]);
+  await store.write([observation('b', { screenHash: 'b1' })]);
+  const one = client(hub, store, new SnapshotShelf(store));
+  await one.c.start(null);
+  for (const change of changes.slice(1)) hub.publish(change); // the stream catches up
+  await store.write([observation('b', { screenHash: 'b2' })]);
+  hub.publish(changes.at(-1)!);
+  for (let i = 0; i < 5; i++) await tick();
+  assert.deepEqual(
+    one.frames.map((f) => `${f.event}:${f.id}`),
+    ['snapshot:3', 'agent:4'],
+  );
+  one.c.close();
+});
+
+test('a client cut while it sends what it held before a reset stays closed: no second snapshot is read for it', async () => {
+  const { store, hub, shelf } = await streamOverStore();
+  const reads: number[] = [];
+  const frameFor = shelf.frameFor.bind(shelf);
+  shelf.frameFor = (filter, seq) => (reads.push(seq), frameFor(filter, seq));
+  let cuts = 0;
+  const { reply, written, socket } = recordingReply();
+  const c = new SseClient(reply, { stream: hub, store, filter: {}, bufferBytes: 10, onCut: () => cuts++, snapshots: shelf, encoding: 'identity', heartbeatMs: 60_000, retryMs: 2000 });
+  await c.start(null);
+  socket.full = true;
+  hub.publish({ type: 'removed', id: 'x', seq: 2 });
+  await tick(); // written; the socket is full now, so what comes next queues
+  hub.reset(5); // a snapshot is read; meanwhile a change and another reset are held
+  hub.publish({ type: 'removed', id: 'y', seq: 6 });
+  hub.reset(7);
+  for (let i = 0; i < 10; i++) await tick();
+  assert.equal(cuts, 1, 'the held change overflows the 10-byte buffer');
+  assert.deepEqual(reads, [1, 5], 'the snapshot at 7 is never read for a client already cut');
+  assert.equal(hub.subscriberCount, 0);
+  const atCut = written.length;
+  for (let i = 0; i < 5; i++) await tick();
+  assert.equal(written.length, atCut);
 });
