@@ -37,6 +37,8 @@ interface Read {
   first: number;
   last: number;
   ids: number;
+  /** The client's last id before this read (NaN for its first): nothing published may lie between. */
+  after: number;
   at: number;
 }
 const reads: Read[] = [];
@@ -54,19 +56,32 @@ function idAt(bytes: Buffer, start: number, end: number): number {
   return Number(bytes.toString('latin1', start + ID.length, end));
 }
 
+/** What one client knows of its stream between reads. */
+interface ClientScan {
+  /** The end of the previous read when an id line may have begun there. */
+  carry: Buffer | null;
+  /** The last id read (NaN before the first). */
+  lastId: number;
+  /** Counts every id line of each read (VERIFY_EVERY). */
+  verify: boolean;
+}
+
 /**
- * Notes the id lines of one read. `carry` is the end of the previous read when an id line may have begun there;
- * only the few bytes where the two reads meet are joined, never the whole read. Returns the next carry.
+ * Notes the id lines of one read. Only the few bytes where two reads meet are joined, never the whole read.
  */
-function scan(chunk: Buffer, carry: Buffer | null, at: number, verify: boolean): Buffer {
-  const read: Read = { first: NaN, last: NaN, ids: 0, at };
+function scan(chunk: Buffer, client: ClientScan, at: number): void {
+  const { carry, verify } = client;
+  const read: Read = { first: NaN, last: NaN, ids: 0, after: client.lastId, at };
   let from = 0;
   if (carry) {
     const seam = Buffer.concat([carry, chunk.subarray(0, CARRY)]);
     const i = seam.indexOf(ID);
     if (i >= 0 && i < carry.length) {
       const end = seam.indexOf(NL, i + ID.length);
-      if (end < 0) return seam;
+      if (end < 0) {
+        client.carry = seam;
+        return;
+      }
       read.first = read.last = idAt(seam, i, end);
       read.ids = 1;
       from = end - carry.length;
@@ -88,13 +103,12 @@ function scan(chunk: Buffer, carry: Buffer | null, at: number, verify: boolean):
     beforeLast = lastStart > firstStart ? chunk.lastIndexOf(ID, lastStart - 1) : -1;
     read.ids = NaN;
   }
-  let next = chunk.subarray(Math.max(0, chunk.length - ID.length + 1));
-  const keep = (b: Buffer) => Buffer.from(b);
+  let next = tailOf(carry, chunk);
   if (lastStart >= 0) {
     let lastEnd = chunk.indexOf(NL, lastStart + ID.length);
     if (lastEnd < 0) {
       // The last id line goes on in the next read: it is counted there.
-      next = chunk.subarray(lastStart);
+      next = Buffer.from(chunk.subarray(lastStart));
       read.ids--;
       lastStart = beforeLast;
       lastEnd = lastStart >= 0 ? chunk.indexOf(NL, lastStart + ID.length) : -1;
@@ -104,26 +118,38 @@ function scan(chunk: Buffer, carry: Buffer | null, at: number, verify: boolean):
       read.last = idAt(chunk, lastStart, lastEnd);
     }
   }
-  if (!Number.isNaN(read.last)) reads.push(read);
-  return keep(next);
+  client.carry = next;
+  if (Number.isNaN(read.last)) return;
+  reads.push(read);
+  client.lastId = read.last;
+}
+
+/**
+ * A copy of the last bytes read in which an id line may have begun (all of the id marker but its last byte):
+ * from the previous carry too when this read is shorter than that.
+ */
+function tailOf(carry: Buffer | null, chunk: Buffer): Buffer {
+  const keep = ID.length - 1;
+  if (chunk.length >= keep || !carry) return Buffer.from(chunk.subarray(Math.max(0, chunk.length - keep)));
+  return Buffer.concat([carry, chunk]).subarray(-keep);
 }
 
 /** What a client does with each read of its stream: waits for the snapshot, then notes the id lines. */
 function reader(onSnapshot: () => void, verify: boolean): (chunk: Buffer) => void {
   let sawSnapshot = false;
-  let carry: Buffer | null = null;
+  const client: ClientScan = { carry: null, lastId: NaN, verify };
   return (chunk) => {
     const at = now();
     if (!sawSnapshot) {
       // Until the snapshot starts, reads are few and small: joining them is how a name cut in two is still found.
-      const head: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      carry = Buffer.from(head.subarray(Math.max(0, head.length - SNAPSHOT.length)));
+      const head: Buffer = client.carry ? Buffer.concat([client.carry, chunk]) : chunk;
+      client.carry = Buffer.from(head.subarray(Math.max(0, head.length - SNAPSHOT.length)));
       if (!head.includes(SNAPSHOT)) return;
       sawSnapshot = true;
       onSnapshot();
-      carry = null;
+      client.carry = null;
     }
-    carry = scan(chunk, carry, at, verify);
+    scan(chunk, client, at);
   };
 }
 
@@ -211,7 +237,8 @@ function report(msg: ReportRequest): void {
   for (const read of reads) {
     if (!Number.isNaN(read.ids)) {
       verified++;
-      if (countBetween(msg.published, read.first, read.last) !== read.ids) gaps++;
+      const skipped = Number.isNaN(read.after) ? 0 : countBetween(msg.published, read.after + 1, read.first - 1);
+      if (countBetween(msg.published, read.first, read.last) !== read.ids || skipped > 0) gaps++;
     }
     for (let seq = read.first; seq <= read.last; seq++) {
       const at = wroteAt.get(seq);
