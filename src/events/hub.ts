@@ -2,6 +2,7 @@
 // sources (the embedded store, the Redis Stream reader) publish into one hub; delivery is deferred to its own
 // tick so a store write never waits for subscribers. Items wait in an outbox that each subscriber reads from its
 // own cursor, in turn, a slice at a time.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChangeEvent, ChangeStream, StreamItem } from './schemas.ts';
 
 export const DEFAULT_REPLAY_LIMIT = 4096;
@@ -50,6 +51,8 @@ export class ChangeHub implements ChangeStream {
   private outboxAt: number[] = [];
   private outboxStart = 0;
   private scheduled = false;
+  /** Those waiting for the outbox to empty (drainedThrough). */
+  private drainWaiters: Array<() => void> = [];
   /** The run last handed over, shared with the next subscriber that needs the same one (most of them do). */
   private lastRun: Run | null = null;
   private readonly replayLimit: number;
@@ -81,6 +84,22 @@ export class ChangeHub implements ChangeStream {
       if (this.log.length >= 2 * this.replayLimit) this.floor = this.log.splice(0, this.log.length - this.replayLimit).at(-1)!.seq;
     }
     this.enqueue(event);
+  }
+
+  /**
+   * Resolves once the stream has published up to `seq` and handed all of it to every subscriber, or after
+   * `timeoutMs` (a stream that lags, or a source that is away, holds nobody up for long).
+   */
+  async drainedThrough(seq: number, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.head < seq && performance.now() < deadline) await sleep(Math.min(5, deadline - performance.now()));
+    if (this.outbox.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.drainWaiters.push(resolve);
+      timer = setTimeout(resolve, Math.max(0, deadline - performance.now()));
+    });
+    clearTimeout(timer);
   }
 
   /** History up to `seq` is lost to the stream (e.g. Redis restarted empty): subscribers take a fresh snapshot. */
@@ -164,6 +183,13 @@ export class ChangeHub implements ChangeStream {
       this.handOver(sub, this.runBetween(sub.cursor, end));
     }
     if (this.dropDelivered() < this.outboxEnd) this.schedule();
+    else this.settleDrained();
+  }
+
+  private settleDrained(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private runBetween(from: number, to: number): Run {

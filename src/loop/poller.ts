@@ -27,6 +27,11 @@ export interface PollerOptions {
    * garbage there (see idle-gc.ts), so that a collection seldom falls inside a cycle.
    */
   betweenCycles?(): void;
+  /**
+   * Awaited before the upkeep after a cycle starts (a rejection is ignored): the app hands the cycle's changes to
+   * the change stream's clients first, so that upkeep's captures and writes do not hold that delivery up.
+   */
+  beforeUpkeep?(): Promise<void>;
   onCycle?(stats: CycleStats, errorsByPhase: Readonly<Record<PhaseName, number>>): void;
   onSkipped?(): void;
   onTransition?(from: AgentState | null, to: AgentState): void;
@@ -204,6 +209,8 @@ export class Poller {
     };
     // From the next turn of the event loop: the cycle's caller gets its stats before upkeep takes the CPU.
     const upkeep: Promise<void> = nextTurn()
+      .then(() => this.opts.beforeUpkeep?.())
+      .catch(() => undefined)
       .then(run)
       .then((results) => {
         for (const r of results) {

@@ -7,6 +7,9 @@ import { registerAgentAttention } from '../metrics/attention.ts';
 import { youngGenerationCollector } from '../loop/idle-gc.ts';
 import { Poller } from '../loop/poller.ts';
 
+/** How long upkeep waits at most for the change stream to hand out the cycle's changes. */
+const DELIVERY_FIRST_MS = 100;
+
 declare module 'fastify' {
   interface FastifyInstance {
     poller: Poller;
@@ -26,6 +29,7 @@ export default fp<{ config: Config; startLoop?: boolean }>(
       captureMaxAgeMs: config.captureMaxAgeMs,
       refreshEveryMs: Math.max(1000, (config.agentTtlSeconds * 1000) / 3),
       betweenCycles: youngGenerationCollector() ?? undefined,
+      beforeUpkeep: async () => app.events.drainedThrough(await app.store.seq(), DELIVERY_FIRST_MS),
       onCycle: recorder.onCycle,
       onSkipped: recorder.onSkipped,
       onTransition: recorder.onTransition,
@@ -37,5 +41,5 @@ export default fp<{ config: Config; startLoop?: boolean }>(
     if (startLoop) app.addHook('onReady', async () => poller.start());
     app.addHook('preClose', async () => poller.stop());
   },
-  { name: 'paneward-poller', dependencies: ['paneward-tmux', 'paneward-store', 'paneward-detector'] },
+  { name: 'paneward-poller', dependencies: ['paneward-tmux', 'paneward-store', 'paneward-events', 'paneward-detector'] },
 );

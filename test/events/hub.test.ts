@@ -91,6 +91,23 @@ test('a listener that unsubscribes in the middle of a run hears nothing after', 
   assert.deepEqual(seen, [1]);
 });
 
+test('drainedThrough(seq) resolves once seq is published and handed to every subscriber, or at its timeout', async () => {
+  const hub = new ChangeHub({});
+  const handed: number[] = [];
+  for (let i = 0; i < 50; i++) hub.subscribeRuns(null, (run) => handed.push(...run.map((e) => e.seq)));
+  const removed = (seq: number) => ({ type: 'removed' as const, id: `a${seq}`, seq });
+  hub.publish(removed(1));
+  const drained = hub.drainedThrough(2, 5000).then(() => handed.length);
+  await tick();
+  hub.publish(removed(2)); // published after the call: the wait goes on until it is handed out too
+  assert.equal(await drained, 100, 'every subscriber had seq 1 and 2');
+
+  const started = performance.now();
+  await hub.drainedThrough(3, 50); // never published
+  assert.ok(performance.now() - started >= 45);
+  await hub.drainedThrough(2, 5000); // nothing waiting: at once
+});
+
 test('a subscriber that throws does not stop the others', async () => {
   const store = createMemoryStore();
   const errors: unknown[] = [];

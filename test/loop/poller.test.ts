@@ -339,6 +339,39 @@ test('the between-cycles hook runs once per cycle, after the upkeep that followe
   assert.deepEqual(events, [...cycle, ...cycle]);
 });
 
+test('upkeep waits for beforeUpkeep (the stream handing out the cycle\'s changes), and starts even when it fails', async () => {
+  const server = new FakeTmuxServer();
+  server.setPanes([{ paneId: '%1', windowActivity: pastSecond() }]);
+  const events: string[] = [];
+  Object.assign(server, {
+    async refreshQuiet() {
+      events.push('upkeep');
+    },
+  });
+  let calls = 0;
+  const p = new Poller({
+    monitor: 't',
+    servers: () => [server],
+    store: createMemoryStore(),
+    classifier: () => createStandInClassifier({ idleAfterMs: 5000 }),
+    intervalMs: 1000,
+    captureMaxAgeMs: 60_000,
+    refreshEveryMs: 60_000,
+    async beforeUpkeep() {
+      calls++;
+      events.push('delivery starts');
+      await sleep(30);
+      events.push('delivery ends');
+      if (calls === 2) throw new Error('stream away');
+    },
+  });
+  await p.runNow();
+  await p.runNow();
+  await p.stop();
+  const cycle = ['delivery starts', 'delivery ends', 'upkeep'];
+  assert.deepEqual(events, [...cycle, ...cycle]);
+});
+
 test('each phase records its own errors: a failed list under list, a failed capture under capture, a failed write under store', async () => {
   const fake = new FakeTmuxServer({ socket: '/fake/sock' });
   fake.setPanes([{ paneId: '%1' }]);
