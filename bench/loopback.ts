@@ -1,7 +1,8 @@
 // npm run bench -- loopback [--clients N] [--rounds K] [--json]
 // The floor under any fan-out on this machine: N connections on loopback, their readers in another process (as
 // the events bench's clients are), and one write of the same buffer to each, K rounds per size. Twice: on plain
-// TCP sockets, and on HTTP responses written as the change stream writes them (chunked, cork, write, uncork). No
+// TCP sockets, on HTTP responses written as the change stream writes them (chunked, Node's default; cork, write,
+// uncork), and on the same responses delimited by the end of the connection instead (no chunk framing). No
 // SSE, no paneward: what the kernel, Node's sockets and Node's HTTP cost per client, for one event (600 B), a
 // cycle's batch gzipped (3.3 KB) and the same batch as is (57 KB).
 import { fork } from 'node:child_process';
@@ -13,7 +14,7 @@ import { percentile } from './lib/stats.ts';
 
 const SIZES = [600, 3300, 57_000];
 const round1 = (v: number) => Math.round(v * 10) / 10;
-type Transport = 'socket' | 'http';
+type Transport = 'socket' | 'http' | 'http-close';
 
 /** The reader side, in the child: N connections that read and drop what comes (after a GET, over HTTP). */
 function readers(port: number, count: number, transport: Transport): void {
@@ -24,7 +25,7 @@ function readers(port: number, count: number, transport: Transport): void {
       process.stderr.write(`loopback reader: ${err.message}\n`);
       process.exit(1);
     });
-    if (transport === 'http') socket.write(get);
+    if (transport !== 'socket') socket.write(get);
   }
   setInterval(() => undefined, 1000);
 }
@@ -48,7 +49,8 @@ async function listen(transport: Transport, clients: number): Promise<{ server: 
           add((bytes) => s.write(bytes));
         })
       : createHttpServer((_req, res: ServerResponse) => {
-          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+          if (transport === 'http-close') res.removeHeader('transfer-encoding');
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...(transport === 'http-close' ? { connection: 'close' } : {}) });
           res.flushHeaders();
           add((bytes) => {
             res.socket?.cork();
@@ -94,7 +96,14 @@ export async function runLoopbackBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { clients: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } } });
   const clients = Number(values.clients);
   const rounds = Number(values.rounds);
-  const line = { bench: 'loopback', clients, rounds, socket: await measure('socket', clients, rounds), http: await measure('http', clients, rounds) };
+  const line = {
+    bench: 'loopback',
+    clients,
+    rounds,
+    socket: await measure('socket', clients, rounds),
+    http: await measure('http', clients, rounds),
+    http_close: await measure('http-close', clients, rounds),
+  };
   if (!values.json) process.stderr.write(`${JSON.stringify(line, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }

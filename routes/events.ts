@@ -109,7 +109,6 @@ const events: FastifyPluginAsyncZod = async (app) => {
       appendVary(reply, 'Accept-Encoding');
       if (encoding === 'gzip') reply.header('Content-Encoding', 'gzip');
       reply.sse.keepAlive();
-      closeDelimited(reply);
       reply.sse.sendHeaders();
       const client = new SseClient(reply, {
         stream: app.events,
@@ -128,16 +127,6 @@ const events: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
-
-/**
- * The body runs to the end of the connection instead of being framed in chunks (RFC 9112 6.3). A stream never
- * ends but with its connection anyway, and a chunk header on every write cost a third of each write's time at a
- * thousand clients (docs/performance.md). Removing the header is how Node is told not to chunk.
- */
-function closeDelimited(reply: FastifyReply): void {
-  reply.header('Connection', 'close');
-  reply.raw.removeHeader('Transfer-Encoding');
-}
 
 /** Adds to Vary rather than replacing it: the CORS hook has set `Vary: Origin` already. */
 function appendVary(reply: FastifyReply, field: string): void {

@@ -17,7 +17,7 @@ const port = Number(process.argv[2]);
 const count = Number(process.argv[3]);
 const gzip = process.argv[4] === 'gzip';
 const now = () => performance.timeOrigin + performance.now();
-/** An event's id line as the server frames it (a frame starts on a fresh line: the previous frame's end, or the headers'). */
+/** An event's id line as the server frames it (a frame starts on a fresh line: the previous frame's end, or a chunk header's CRLF). */
 const ID = Buffer.from('\nid:');
 const NL = 0x0a;
 const SNAPSHOT = Buffer.from('event:snapshot');
