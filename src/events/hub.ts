@@ -3,6 +3,7 @@
 // tick so a store write never waits for subscribers. Items wait in an outbox that each subscriber reads from its
 // own cursor, in turn, a slice at a time.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { within } from '../deadline.ts';
 import type { ChangeEvent, ChangeStream, StreamItem } from './schemas.ts';
 
 export const DEFAULT_REPLAY_LIMIT = 4096;
@@ -33,7 +34,15 @@ export interface ChangeHubOptions {
   onListenerError?: (err: unknown) => void;
   /** After each hand-over to a subscriber: how long its oldest item waited in the hub (ms). */
   onDelivered?: (waitedMs: number) => void;
+  /**
+   * The seq the source has written up to, for a hub that hears of writes after they are made (the Redis reader);
+   * null when that is not known now (Redis away). Without it, what was published is all there is.
+   */
+  sourceSeq?: () => Promise<number | null>;
 }
+
+/** How often drained() looks whether the stream has caught up with its source. */
+const SOURCE_POLL_MS = 2;
 
 export class ChangeHub implements ChangeStream {
   private readonly log: ChangeEvent[] = [];
@@ -51,7 +60,7 @@ export class ChangeHub implements ChangeStream {
   private outboxAt: number[] = [];
   private outboxStart = 0;
   private scheduled = false;
-  /** Those waiting for the outbox to empty (drainedThrough). */
+  /** Those waiting for the outbox to empty (drained). */
   private drainWaiters: Array<() => void> = [];
   /** The run last handed over, shared with the next subscriber that needs the same one (most of them do). */
   private lastRun: Run | null = null;
@@ -87,19 +96,19 @@ export class ChangeHub implements ChangeStream {
   }
 
   /**
-   * Resolves once the stream has published up to `seq` and handed all of it to every subscriber, or after
-   * `timeoutMs` (a stream that lags, or a source that is away, holds nobody up for long).
+   * Resolves once what the source has written so far is published and handed to every subscriber, or after
+   * `timeoutMs` (a stream that lags, or a source that is away or slow to answer, holds nobody up for long).
    */
-  async drainedThrough(seq: number, timeoutMs: number): Promise<void> {
+  async drained(timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    while (this.head < seq && performance.now() < deadline) await sleep(Math.min(5, deadline - performance.now()));
-    if (this.outbox.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      this.drainWaiters.push(resolve);
-      timer = setTimeout(resolve, Math.max(0, deadline - performance.now()));
-    });
-    clearTimeout(timer);
+    const left = () => deadline - performance.now();
+    const written = await within(left(), this.opts.sourceSeq?.() ?? Promise.resolve(null));
+    while (written !== null && this.head < written && left() > 0) await sleep(Math.max(1, Math.min(SOURCE_POLL_MS, left())));
+    if (this.outbox.length === 0 || left() <= 0) return;
+    let waiter!: () => void;
+    const drained = new Promise<void>((resolve) => this.drainWaiters.push((waiter = resolve)));
+    await within(left(), drained);
+    this.drainWaiters = this.drainWaiters.filter((w) => w !== waiter);
   }
 
   /** History up to `seq` is lost to the stream (e.g. Redis restarted empty): subscribers take a fresh snapshot. */

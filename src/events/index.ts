@@ -20,7 +20,7 @@ export interface ChangeSourceOptions extends ChangeHubOptions {
 
 export async function createChangeSource(store: AgentStore, opts: ChangeSourceOptions): Promise<ChangeSource> {
   if (store instanceof ResilientStore && opts.redis) {
-    const hub = new ChangeHub(opts);
+    const hub = new ChangeHub({ ...opts, sourceSeq: async () => (store.knownHealth().up ? store.seq() : null) });
     const reader = new RedisChangeReader({
       target: toRedisTarget(opts.redis),
       keyPrefix: opts.keyPrefix ?? DEFAULT_KEY_PREFIX,

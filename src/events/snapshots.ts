@@ -16,9 +16,11 @@ const SHARE_FOR_MS = 1000;
 const MAX_FILTERS = 100;
 
 export interface SnapshotFrame {
-  /** The store's seq when the list was read: the frame covers every change up to it. */
+  /** The store's seq when the list was read: a complete frame covers every change up to it. */
   seq: number;
   payload: Payload;
+  /** False when read while Redis was away (or holding this process's own stale agents): other monitors' changes up to seq may be missing. */
+  complete: boolean;
 }
 
 interface Shelved {
@@ -58,20 +60,20 @@ export class SnapshotShelf {
 
   private read(key: string, filter: AgentFilter, from: number): Promise<SnapshotFrame> {
     const upBefore = this.store.health().up;
-    const read = readAll(this.store, filter).then(({ agents, seq }) => ({
-      frame: { seq, payload: snapshotFrame(JSON.stringify({ agents, seq }), seq) },
+    const read = readAll(this.store, filter).then(({ agents, seq }) => {
       // Read while Redis was away, or with agents only this process holds: right for this client, not to be shared.
-      shareable: upBefore && this.store.health().up && !agents.some((a) => a.stale),
-    }));
+      const complete = upBefore && this.store.health().up && !agents.some((a) => a.stale);
+      return { seq, payload: snapshotFrame(JSON.stringify({ agents, seq }), seq), complete };
+    });
     if (upBefore) this.shelve(key, from, read);
-    return read.then(({ frame }) => frame);
+    return read;
   }
 
-  private shelve(key: string, from: number, read: Promise<{ frame: SnapshotFrame; shareable: boolean }>): void {
+  private shelve(key: string, from: number, read: Promise<SnapshotFrame>): void {
     const shelved: Shelved = { from, startedAt: performance.now(), seq: undefined, frame: Promise.resolve(undefined) };
     shelved.frame = read.then(
-      ({ frame, shareable }) => {
-        if (!shareable) return this.forget(key, shelved);
+      (frame) => {
+        if (!frame.complete) return this.forget(key, shelved);
         shelved.seq = frame.seq;
         return frame;
       },

@@ -151,8 +151,10 @@ export class SseClient {
    */
   private sendFirst(frame: SnapshotFrame): void {
     this.snapshotPayload = frame.payload;
-    this.coveredTo = frame.seq;
-    const newer = (e: ChangeEvent) => e.stale === true || e.seq > frame.seq;
+    // A snapshot read while Redis was away lacks other monitors' changes the stream has not brought yet: those
+    // still go out after it.
+    this.coveredTo = frame.complete ? frame.seq : Math.min(frame.seq, this.opts.stream.seq);
+    const newer = (e: ChangeEvent) => e.stale === true || e.seq > this.coveredTo;
     const queue = this.queue;
     this.queue = [];
     this.queuedBytes = 0;

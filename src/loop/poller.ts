@@ -2,6 +2,7 @@
 // classifies them, and writes the agents whose observation changed. Cycles never overlap; ticks that come
 // due while a cycle runs are skipped and counted, never queued. The phases of a cycle are in cycle-phases.ts.
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { within } from '../deadline.ts';
 import type { AgentRecord, AgentState } from '../agents/model.ts';
 import type { Classification, Classifier } from '../detect/types.ts';
 import type { AgentStore } from '../store/types.ts';
@@ -12,6 +13,9 @@ import { CycleRun, type CycleStats, type PhaseName } from './cycle-run.ts';
 import { decideWrite } from './observation.ts';
 
 export type { CycleStats } from './cycle-run.ts';
+
+/** The longest upkeep waits for beforeUpkeep: upkeep renews TTLs, and the next cycle waits for it. */
+const BEFORE_UPKEEP_MAX_MS = 250;
 
 export interface PollerOptions {
   monitor: string;
@@ -28,8 +32,9 @@ export interface PollerOptions {
    */
   betweenCycles?(): void;
   /**
-   * Awaited before the upkeep after a cycle starts (a rejection is ignored): the app hands the cycle's changes to
-   * the change stream's clients first, so that upkeep's captures and writes do not hold that delivery up.
+   * Awaited (at most BEFORE_UPKEEP_MAX_MS; a rejection is ignored) before the upkeep after a cycle starts: the app
+   * hands the cycle's changes to the change stream's clients first, so that upkeep's captures and writes do not
+   * hold that delivery up.
    */
   beforeUpkeep?(): Promise<void>;
   onCycle?(stats: CycleStats, errorsByPhase: Readonly<Record<PhaseName, number>>): void;
@@ -193,6 +198,11 @@ export class Poller {
    * observedAt renewed (a refresh that fails is due again next cycle). It runs while the loop waits for the next
    * tick; the next cycle waits for it.
    */
+  /** beforeUpkeep, for at most BEFORE_UPKEEP_MAX_MS; its failure is ignored. */
+  private async waitBeforeUpkeep(): Promise<void> {
+    if (this.opts.beforeUpkeep) await within(BEFORE_UPKEEP_MAX_MS, this.opts.beforeUpkeep());
+  }
+
   private afterCycle(servers: TmuxServer[], { expired, refreshes, now }: CycleRun): void {
     const run = () => {
       // One server's upkeep runs in sequence, so that it needs one pool connection, not a second one each cycle.
@@ -209,8 +219,7 @@ export class Poller {
     };
     // From the next turn of the event loop: the cycle's caller gets its stats before upkeep takes the CPU.
     const upkeep: Promise<void> = nextTurn()
-      .then(() => this.opts.beforeUpkeep?.())
-      .catch(() => undefined)
+      .then(() => this.waitBeforeUpkeep())
       .then(run)
       .then((results) => {
         for (const r of results) {

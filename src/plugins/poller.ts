@@ -29,7 +29,7 @@ export default fp<{ config: Config; startLoop?: boolean }>(
       captureMaxAgeMs: config.captureMaxAgeMs,
       refreshEveryMs: Math.max(1000, (config.agentTtlSeconds * 1000) / 3),
       betweenCycles: youngGenerationCollector() ?? undefined,
-      beforeUpkeep: async () => app.events.drainedThrough(await app.store.seq(), DELIVERY_FIRST_MS),
+      beforeUpkeep: () => app.events.drained(DELIVERY_FIRST_MS),
       onCycle: recorder.onCycle,
       onSkipped: recorder.onSkipped,
       onTransition: recorder.onTransition,

@@ -91,21 +91,36 @@ test('a listener that unsubscribes in the middle of a run hears nothing after', 
   assert.deepEqual(seen, [1]);
 });
 
-test('drainedThrough(seq) resolves once seq is published and handed to every subscriber, or at its timeout', async () => {
-  const hub = new ChangeHub({});
+test('drained() resolves once what the source wrote is published and handed to every subscriber, or at its timeout', async () => {
+  let written = 2;
+  let answer: Promise<number> = Promise.resolve(written);
+  const hub = new ChangeHub({ sourceSeq: () => answer });
   const handed: number[] = [];
   for (let i = 0; i < 50; i++) hub.subscribeRuns(null, (run) => handed.push(...run.map((e) => e.seq)));
   const removed = (seq: number) => ({ type: 'removed' as const, id: `a${seq}`, seq });
   hub.publish(removed(1));
-  const drained = hub.drainedThrough(2, 5000).then(() => handed.length);
+  const drained = hub.drained(5000).then(() => handed.length);
   await tick();
-  hub.publish(removed(2)); // published after the call: the wait goes on until it is handed out too
+  hub.publish(removed(2)); // the source wrote it before the call; the stream hears of it after
   assert.equal(await drained, 100, 'every subscriber had seq 1 and 2');
 
+  const timed = async (ms: number) => {
+    const started = performance.now();
+    await hub.drained(ms);
+    return performance.now() - started;
+  };
+  written = 3; // never published
+  answer = Promise.resolve(written);
+  assert.ok((await timed(50)) >= 45, 'waits for the stream up to its timeout');
+  answer = new Promise(() => undefined); // a source that never answers
+  assert.ok((await timed(50)) < 1000, 'bounded by its timeout too');
+  answer = Promise.reject(new Error('away'));
+  assert.ok((await timed(5000)) < 100, 'a source that fails: only what was published counts, and it is all handed out');
+  assert.ok((await timed(5000)) < 100);
+  const noSource = new ChangeHub({});
   const started = performance.now();
-  await hub.drainedThrough(3, 50); // never published
-  assert.ok(performance.now() - started >= 45);
-  await hub.drainedThrough(2, 5000); // nothing waiting: at once
+  await noSource.drained(5000);
+  assert.ok(performance.now() - started < 100, 'no source, nothing queued: at once');
 });
 
 test('a subscriber that throws does not stop the others', async () => {

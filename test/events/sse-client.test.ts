@@ -14,7 +14,7 @@ import { observation } from '../store/fixtures.ts';
 import { ChangeHub } from '../../src/events/index.ts';
 import { toChangeEvent } from '../../src/events/changes.ts';
 import type { ChangeEvent } from '../../src/events/schemas.ts';
-import { HEARTBEAT, type StreamEncoding } from '../../src/events/frames.ts';
+import { HEARTBEAT, snapshotFrame, type StreamEncoding } from '../../src/events/frames.ts';
 
 /** A reply whose socket records what is written, and each (uncompressed) frame's event name and id. */
 function recordingReply() {
@@ -196,4 +196,26 @@ test('a client cut while it sends what it held before a reset stays closed: no s
   const atCut = written.length;
   for (let i = 0; i < 5; i++) await tick();
   assert.equal(written.length, atCut);
+});
+
+test('after a snapshot read while Redis was away, changes the stream brings later are still sent, though at or below its seq', async () => {
+  const store = createMemoryStore();
+  const changes: ChangeEvent[] = [];
+  store.onChange((c) => changes.push(toChangeEvent(c)));
+  await store.write([observation('a', { screenHash: 'a1' })]);
+  const hub = new ChangeHub({ startSeq: 0 });
+  hub.publish(changes[0]!);
+  await store.write([observation('b', { screenHash: 'b1' })]); // another monitor's change, not yet read back
+  const shelf = new SnapshotShelf(store);
+  // What the store answers while Redis is away: its own copy, labelled with the last seq it knew.
+  shelf.frameFor = async () => ({ seq: 2, payload: snapshotFrame('{"agents":[],"seq":2}', 2), complete: false });
+  const one = client(hub, store, shelf);
+  await one.c.start(null);
+  hub.publish(changes[1]!); // Redis is back and the stream reads seq 2
+  for (let i = 0; i < 5; i++) await tick();
+  assert.deepEqual(
+    one.frames.map((f) => `${f.event}:${f.id}`),
+    ['snapshot:2', 'agent:2'],
+  );
+  one.c.close();
 });

@@ -372,6 +372,33 @@ test('upkeep waits for beforeUpkeep (the stream handing out the cycle\'s changes
   assert.deepEqual(events, [...cycle, ...cycle]);
 });
 
+test('a beforeUpkeep that never settles delays upkeep a bounded time: cycles go on and stop() returns', async () => {
+  const server = new FakeTmuxServer();
+  server.setPanes([{ paneId: '%1', windowActivity: pastSecond() }]);
+  let upkeeps = 0;
+  Object.assign(server, {
+    async refreshQuiet() {
+      upkeeps++;
+    },
+  });
+  const p = new Poller({
+    monitor: 't',
+    servers: () => [server],
+    store: createMemoryStore(),
+    classifier: () => createStandInClassifier({ idleAfterMs: 5000 }),
+    intervalMs: 1000,
+    captureMaxAgeMs: 60_000,
+    refreshEveryMs: 60_000,
+    beforeUpkeep: () => new Promise(() => undefined),
+  });
+  await p.runNow();
+  await p.runNow();
+  const started = performance.now();
+  await p.stop();
+  assert.equal(upkeeps, 2);
+  assert.ok(performance.now() - started < 1000, 'stop() waited on nothing unbounded');
+});
+
 test('each phase records its own errors: a failed list under list, a failed capture under capture, a failed write under store', async () => {
   const fake = new FakeTmuxServer({ socket: '/fake/sock' });
   fake.setPanes([{ paneId: '%1' }]);
