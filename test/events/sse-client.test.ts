@@ -151,13 +151,22 @@ test('a heartbeat goes out every heartbeatMs, none while the socket is full, non
   assert.equal(one.written.length, atClose, 'nothing after close');
 });
 
-test('changes a snapshot already holds are not sent after it when the stream comes later than the store (Redis read back)', async () => {
+/**
+ * A store holding agent `a` (seq 1) and a stream that has read only that far: the store's later changes reach the
+ * stream when a test publishes them from `changes`, as the Redis reader would, a moment after the write.
+ */
+async function streamBehindStore() {
   const store = createMemoryStore();
   const changes: ChangeEvent[] = [];
   store.onChange((c) => changes.push(toChangeEvent(c)));
   await store.write([observation('a', { screenHash: 'a1' })]);
   const hub = new ChangeHub({ startSeq: 0 });
   hub.publish(changes[0]!);
+  return { store, changes, hub };
+}
+
+test('changes a snapshot already holds are not sent after it when the stream comes later than the store (Redis read back)', async () => {
+  const { store, changes, hub } = await streamBehindStore();
   // The store moves on to seq 3; this instance's stream has read only seq 1 when a client starts.
   await store.write([observation('a', { screenHash: 'a2', state: 'idle' })]);
   await store.write([observation('b', { screenHash: 'b1' })]);
@@ -199,12 +208,7 @@ test('a client cut while it sends what it held before a reset stays closed: no s
 });
 
 test('after a snapshot read while Redis was away, changes the stream brings later are still sent, though at or below its seq', async () => {
-  const store = createMemoryStore();
-  const changes: ChangeEvent[] = [];
-  store.onChange((c) => changes.push(toChangeEvent(c)));
-  await store.write([observation('a', { screenHash: 'a1' })]);
-  const hub = new ChangeHub({ startSeq: 0 });
-  hub.publish(changes[0]!);
+  const { store, changes, hub } = await streamBehindStore();
   await store.write([observation('b', { screenHash: 'b1' })]); // another monitor's change, not yet read back
   const shelf = new SnapshotShelf(store);
   // What the store answers while Redis is away: its own copy, labelled with the last seq it knew.

@@ -7,7 +7,7 @@ import type { AgentObservation } from '../../src/agents/model.ts';
 import type { Classification } from '../../src/detect/types.ts';
 import { agentId } from '../../src/loop/agent-id.ts';
 import { createStandInClassifier } from '../helpers/stand-in-classifier.ts';
-import { Poller } from '../../src/loop/poller.ts';
+import { Poller, type PollerOptions } from '../../src/loop/poller.ts';
 import { createMemoryStore } from '../../src/store/index.ts';
 import type { AgentStore } from '../../src/store/types.ts';
 import type { PaneInfo, TmuxServer } from '../../src/tmux/types.ts';
@@ -306,6 +306,20 @@ test('quiet panes are classified while the store writes the captured changes; wh
   await p.stop();
 });
 
+/** A poller of `server` over an embedded store, whose captures and refreshes never come due in a test. */
+function quietPoller(server: FakeTmuxServer, more: Partial<PollerOptions>): Poller {
+  return new Poller({
+    monitor: 't',
+    servers: () => [server],
+    store: createMemoryStore(),
+    classifier: () => createStandInClassifier({ idleAfterMs: 5000 }),
+    intervalMs: 1000,
+    captureMaxAgeMs: 60_000,
+    refreshEveryMs: 60_000,
+    ...more,
+  });
+}
+
 test('the between-cycles hook runs once per cycle, after the upkeep that followed it', async () => {
   const server = new FakeTmuxServer();
   server.setPanes([{ paneId: '%1', windowActivity: pastSecond() }]);
@@ -322,16 +336,7 @@ test('the between-cycles hook runs once per cycle, after the upkeep that followe
       events.push('upkeep ends');
     },
   });
-  const p = new Poller({
-    monitor: 't',
-    servers: () => [server],
-    store: createMemoryStore(),
-    classifier: () => createStandInClassifier({ idleAfterMs: 5000 }),
-    intervalMs: 1000,
-    captureMaxAgeMs: 60_000,
-    refreshEveryMs: 60_000,
-    betweenCycles: () => events.push('between cycles'),
-  });
+  const p = quietPoller(server, { betweenCycles: () => events.push('between cycles') });
   await p.runNow();
   await p.runNow();
   await p.stop();
@@ -349,14 +354,7 @@ test('upkeep waits for beforeUpkeep (the stream handing out the cycle\'s changes
     },
   });
   let calls = 0;
-  const p = new Poller({
-    monitor: 't',
-    servers: () => [server],
-    store: createMemoryStore(),
-    classifier: () => createStandInClassifier({ idleAfterMs: 5000 }),
-    intervalMs: 1000,
-    captureMaxAgeMs: 60_000,
-    refreshEveryMs: 60_000,
+  const p = quietPoller(server, {
     async beforeUpkeep() {
       calls++;
       events.push('delivery starts');
@@ -381,16 +379,7 @@ test('a beforeUpkeep that never settles delays upkeep a bounded time: cycles go 
       upkeeps++;
     },
   });
-  const p = new Poller({
-    monitor: 't',
-    servers: () => [server],
-    store: createMemoryStore(),
-    classifier: () => createStandInClassifier({ idleAfterMs: 5000 }),
-    intervalMs: 1000,
-    captureMaxAgeMs: 60_000,
-    refreshEveryMs: 60_000,
-    beforeUpkeep: () => new Promise(() => undefined),
-  });
+  const p = quietPoller(server, { beforeUpkeep: () => new Promise(() => undefined) });
   await p.runNow();
   await p.runNow();
   const started = performance.now();
