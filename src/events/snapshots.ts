@@ -19,7 +19,10 @@ export interface SnapshotFrame {
   /** The store's seq when the list was read: a complete frame covers every change up to it. */
   seq: number;
   payload: Payload;
-  /** False when read while Redis was away (or holding this process's own stale agents): other monitors' changes up to seq may be missing. */
+  /**
+   * False when read while Redis was away (or holding this process's own stale agents): other monitors' changes
+   * up to seq may be missing from it.
+   */
   complete: boolean;
 }
 
