@@ -6,9 +6,8 @@
 // no allocation per read), so that what is measured is the server. One client in VERIFY_EVERY also counts every
 // id line of each read, which the report checks against the seqs published: counting them all costs a client
 // two thirds of its time (about 20 µs a read of 57 KB), which at a thousand clients would hold the server's
-// second core. Clients that
-// ask for gzip, as browsers do, need an HTTP parser and a gunzip each: those are Node's, and the time of arrival
-// is when an event comes out of the decoder.
+// second core. Clients that ask for gzip, as browsers do, need an HTTP parser and a gunzip each: those are Node's,
+// and the time of arrival is when an event comes out of the decoder.
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { constants, createGunzip } from 'node:zlib';

@@ -2,7 +2,6 @@
 // sources (the embedded store, the Redis Stream reader) publish into one hub; delivery is deferred to its own
 // tick so a store write never waits for subscribers. Items wait in an outbox that each subscriber reads from its
 // own cursor, in turn, a slice at a time.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { within } from '../deadline.ts';
 import type { ChangeEvent, ChangeStream, StreamItem } from './schemas.ts';
 
@@ -41,9 +40,6 @@ export interface ChangeHubOptions {
   sourceSeq?: () => Promise<number | null>;
 }
 
-/** How often drained() looks whether the stream has caught up with its source. */
-const SOURCE_POLL_MS = 2;
-
 export class ChangeHub implements ChangeStream {
   private readonly log: ChangeEvent[] = [];
   /** Changes at or below this seq are no longer replayable. */
@@ -60,8 +56,8 @@ export class ChangeHub implements ChangeStream {
   private outboxAt: number[] = [];
   private outboxStart = 0;
   private scheduled = false;
-  /** Those waiting for the outbox to empty (drained). */
-  private drainWaiters: Array<() => void> = [];
+  /** Those waiting (drained) for a seq to be published and the outbox to empty. */
+  private drainWaiters: Array<{ seq: number; resolve: () => void }> = [];
   /** The run last handed over, shared with the next subscriber that needs the same one (most of them do). */
   private lastRun: Run | null = null;
   private readonly replayLimit: number;
@@ -101,14 +97,18 @@ export class ChangeHub implements ChangeStream {
    */
   async drained(timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    const left = () => deadline - performance.now();
-    const written = await within(left(), this.opts.sourceSeq?.() ?? Promise.resolve(null));
-    while (written !== null && this.head < written && left() > 0) await sleep(Math.max(1, Math.min(SOURCE_POLL_MS, left())));
-    if (this.outbox.length === 0 || left() <= 0) return;
-    let waiter!: () => void;
-    const drained = new Promise<void>((resolve) => this.drainWaiters.push((waiter = resolve)));
-    await within(left(), drained);
+    const written = (await within(timeoutMs, this.opts.sourceSeq?.() ?? Promise.resolve(null))) ?? this.head;
+    if (this.isDrainedThrough(written)) return;
+    let resolve!: () => void;
+    const drained = new Promise<void>((r) => (resolve = r));
+    const waiter = { seq: written, resolve };
+    this.drainWaiters.push(waiter);
+    await within(deadline - performance.now(), drained);
     this.drainWaiters = this.drainWaiters.filter((w) => w !== waiter);
+  }
+
+  private isDrainedThrough(seq: number): boolean {
+    return this.head >= seq && this.outbox.length === 0;
   }
 
   /** History up to `seq` is lost to the stream (e.g. Redis restarted empty): subscribers take a fresh snapshot. */
@@ -195,10 +195,9 @@ export class ChangeHub implements ChangeStream {
     else this.settleDrained();
   }
 
+  /** Every run ends here once the outbox is empty: those waiting for a seq published by now are done. */
   private settleDrained(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const resolve of waiters) resolve();
+    for (const waiter of this.drainWaiters) if (this.isDrainedThrough(waiter.seq)) waiter.resolve();
   }
 
   private runBetween(from: number, to: number): Run {

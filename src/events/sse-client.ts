@@ -117,8 +117,10 @@ export class SseClient {
 
   private readonly passes = (e: ChangeEvent): boolean => e.type !== 'agent' || matchesFilter(e.agent, this.opts.filter);
 
-  /** Passes the filter, and is not in the snapshot already sent. */
-  private readonly wanted = (e: ChangeEvent): boolean => (e.stale === true || e.seq > this.coveredTo) && this.passes(e);
+  /** Not in the snapshot already sent. */
+  private readonly unsent = (e: ChangeEvent): boolean => e.stale === true || e.seq > this.coveredTo;
+
+  private readonly wanted = (e: ChangeEvent): boolean => this.unsent(e) && this.passes(e);
 
   private async snapshot(): Promise<void> {
     this.phase = 'snapshotting';
@@ -154,11 +156,10 @@ export class SseClient {
     // A snapshot read while Redis was away lacks other monitors' changes the stream has not brought yet: those
     // still go out after it.
     this.coveredTo = frame.complete ? frame.seq : Math.min(frame.seq, this.opts.stream.seq);
-    const newer = (e: ChangeEvent) => e.stale === true || e.seq > this.coveredTo;
     const queue = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
-    for (const batch of queue) this.enqueue(batch.events.every(newer) ? batch : batchOf(batch.events.filter(newer)));
+    for (const batch of queue) this.enqueue(batch.events.every(this.unsent) ? batch : batchOf(batch.events.filter(this.unsent)));
   }
 
   private enqueue(batch: Batch): void {
