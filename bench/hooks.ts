@@ -174,6 +174,8 @@ function combineLoads(loads: Array<Record<string, number>>, seconds: number): Re
     response_p99_ms_worst_round: worst('response_p99_ms'),
     over_900_ms: sum('over_900_ms'),
     max_ms: worst('max_ms'),
+    // The load process's own CPU per hook: what it takes from the cores tmux and the server also need.
+    cpu_ms_per_hook_worst_round: worst('cpu_ms_per_hook'),
   };
 }
 

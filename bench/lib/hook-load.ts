@@ -38,6 +38,7 @@ function post(pane: string, state: string): void {
   req.end(body);
 }
 
+const cpuAtStart = process.cpuUsage();
 const started = performance.now();
 let due = 0;
 let next = 0;
@@ -57,10 +58,11 @@ const timer = setInterval(() => {
 }, TICK_MS);
 
 function finish(): void {
+  const cpu = process.cpuUsage(cpuAtStart);
   latencies.sort((a, b) => a - b);
   const round2 = (v: number) => Math.round(v * 100) / 100;
   process.stdout.write(
-    `${JSON.stringify({ sent, ok, failed, per_second: Math.round(ok / seconds), response_p50_ms: round2(percentile(latencies, 50)), response_p99_ms: round2(percentile(latencies, 99)), over_900_ms: latencies.filter((l) => l > 900).length, max_ms: round2(latencies.at(-1) ?? 0) })}\n`,
+    `${JSON.stringify({ sent, ok, failed, per_second: Math.round(ok / seconds), response_p50_ms: round2(percentile(latencies, 50)), response_p99_ms: round2(percentile(latencies, 99)), over_900_ms: latencies.filter((l) => l > 900).length, max_ms: round2(latencies.at(-1) ?? 0), cpu_ms_per_hook: round2((cpu.user + cpu.system) / 1000 / Math.max(1, sent)) })}\n`,
   );
   agent.destroy();
 }
