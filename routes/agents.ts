@@ -16,20 +16,36 @@ import {
   TransitionSchema,
 } from '../src/schemas.ts';
 
-const ListQuerySchema = z.strictObject({
-  state: AgentStateSchema.optional(),
-  kind: AgentKindSchema.optional(),
-  session: z.string().min(1).max(256).optional().describe('tmux session name'),
-  monitor: z.string().min(1).max(64).optional().describe('Only agents of this monitor'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Page size, 1..1000'),
-  cursor: z.string().min(1).max(512).optional().describe('nextCursor of the previous page'),
-  since: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .optional()
-    .describe('Only agents changed after this sequence number, plus the ids removed since (no pagination)'),
-});
+const DEFAULT_PAGE_SIZE = 100;
+
+const ListQuerySchema = z
+  .strictObject({
+    state: AgentStateSchema.optional(),
+    kind: AgentKindSchema.optional(),
+    session: z.string().min(1).max(256).optional().describe('tmux session name'),
+    monitor: z.string().min(1).max(64).optional().describe('Only agents of this monitor'),
+    limit: z.coerce.number().int().min(1).max(1000).optional().describe(`Page size, 1..1000 (default ${DEFAULT_PAGE_SIZE}); not with since`),
+    cursor: z.string().min(1).max(512).optional().describe('nextCursor of the previous page; not with since'),
+    since: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Only agents changed after this sequence number, plus the ids removed since (no pagination)'),
+  })
+  .superRefine((query, ctx) => {
+    // Changes since a sequence come whole; a page size or cursor beside it would be silently ignored.
+    if (query.since === undefined) return;
+    for (const key of ['limit', 'cursor'] as const) {
+      if (query[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} cannot be combined with since (changes since a sequence are not paged)` });
+    }
+  });
+
+/** `true` or `false` and nothing else: a misspelt value must not decide whether secrets are shown. */
+const RedactSchema = z
+  .enum(['true', 'false'])
+  .default('true')
+  .transform((v) => v === 'true');
 
 const IdParamsSchema = z.strictObject({ id: AgentIdSchema });
 const NoQuerySchema = z.strictObject({});
@@ -60,7 +76,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
         return { agents: changes.agents, nextCursor: null, seq: changes.seq, removed: changes.removed, full: changes.full ?? false };
       }
       try {
-        return await app.store.list(filter, limit, cursor ?? null);
+        return await app.store.list(filter, limit ?? DEFAULT_PAGE_SIZE, cursor ?? null);
       } catch (err) {
         if (err instanceof InvalidCursorError) throw new BadCursor();
         throw err;
@@ -101,10 +117,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
         params: IdParamsSchema,
         querystring: z.strictObject({
           lines: z.coerce.number().int().min(1).max(1000).default(200).describe('Last N lines, 1..1000'),
-          redact: z
-            .stringbool()
-            .default(true)
-            .describe('Mask secrets (keys, tokens, passwords, private keys) in the screen; `false` shows it as captured'),
+          redact: RedactSchema.describe('Mask secrets (keys, tokens, passwords, private keys) in the screen; `false` shows it as captured'),
         }),
         response: {
           200: z.object({ id: z.string(), version: z.number().int(), lines: z.array(z.string()), text: z.string() }),

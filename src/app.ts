@@ -15,7 +15,7 @@ import type { Detector } from './detect/index.ts';
 import { loggerOptions, RequestLog } from './logging.ts';
 import detectorPlugin from './plugins/detector.ts';
 import docsPlugin from './plugins/docs.ts';
-import errorsPlugin from './plugins/errors.ts';
+import errorsPlugin, { answerRouterError } from './plugins/errors.ts';
 import eventsPlugin from './plugins/events.ts';
 import hooksPlugin from './plugins/hooks.ts';
 import metricsPlugin from './plugins/metrics.ts';
@@ -25,6 +25,7 @@ import securityPlugin from './plugins/security.ts';
 import storePlugin, { type AppStore } from './plugins/store.ts';
 import tmuxPlugin from './plugins/tmux.ts';
 import type { ChangeSource } from './notify/source.ts';
+import { AGENT_ID_MAX_LENGTH } from './schemas.ts';
 import type { TmuxServer } from './tmux/types.ts';
 
 declare module 'fastify' {
@@ -58,7 +59,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
           : loggerOptions(config, deps.stdoutIsTTY ?? false),
     logController: new RequestLog(),
     // Ids and cursors are short; a long URL is a mistake or an attack.
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: AGENT_ID_MAX_LENGTH },
+    frameworkErrors: answerRouterError,
     bodyLimit: 16 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

@@ -32,4 +32,10 @@ export const RepeatedQueryField = createError<[string]>(
   400,
 );
 export const BodyNotAccepted = createError<[string]>('PANEWARD_ERR_VALIDATION', 'body: this endpoint takes no body, or {}: %s', 400);
+export const IdTooLong = createError<[number]>(
+  'PANEWARD_ERR_VALIDATION',
+  'params.id: longer than %d characters; an agent id is letters, digits and . _ ~ - (as listed by GET /v1/agents)',
+  400,
+);
+export const BadUrl = createError('PANEWARD_ERR_BAD_URL', 'the URL path is not valid percent-encoding', 400);
 export const BadCursor = createError('PANEWARD_ERR_BAD_CURSOR', 'querystring.cursor: not a cursor this server issued', 400);

@@ -28,9 +28,12 @@ const AGENT_EXAMPLE = {
   stale: false,
 };
 
+/** Also the router's limit on a path parameter, so a longer id is refused the same way (src/plugins/errors.ts). */
+export const AGENT_ID_MAX_LENGTH = 200;
+
 export const AgentIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._~-]{1,200}$/, 'an agent id is letters, digits and . _ ~ - (as listed by GET /v1/agents)')
+  .regex(new RegExp(`^[A-Za-z0-9._~-]{1,${AGENT_ID_MAX_LENGTH}}$`), 'an agent id is letters, digits and . _ ~ - (as listed by GET /v1/agents)')
   .describe('Agent id, e.g. myhost-1a2b3c4d-p12');
 
 export const StateDetailSchema = z

@@ -3,8 +3,20 @@
 import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import type { FastifyError } from 'fastify';
-import { RepeatedQueryField } from '../errors.ts';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { BadUrl, IdTooLong, RepeatedQueryField } from '../errors.ts';
+import { AGENT_ID_MAX_LENGTH } from '../schemas.ts';
+
+/**
+ * Errors the router raises before any route matches (Fastify's `frameworkErrors`): answered in our error shape and
+ * without echoing the URL back, as Fastify's own answer would (a 414 that says "Bad Request" and repeats the input).
+ */
+export function answerRouterError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // The agent id is the only path parameter of the API.
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.send(new IdTooLong(AGENT_ID_MAX_LENGTH));
+  if (err.code === 'FST_ERR_BAD_URL') return reply.send(new BadUrl());
+  return reply.send(err);
+}
 
 export default fp(
   async (app) => {

@@ -98,3 +98,35 @@ test('PUT /v1/monitor/strategy with a JSON body that is not an object is a 400, 
     assertBadRequestNaming(res, 'body');
   }
 });
+
+test('since with limit or cursor is a 400 naming the one given (changes since a sequence are not paged)', async (t) => {
+  const { app } = await buildTestApp(t);
+  assertBadRequestNaming(await app.inject({ url: '/v1/agents?since=3&limit=2' }), 'limit');
+  assertBadRequestNaming(await app.inject({ url: '/v1/agents?since=3&cursor=abc' }), 'cursor');
+  assert.equal((await app.inject({ url: '/v1/agents?since=0' })).statusCode, 200);
+  assert.equal((await app.inject({ url: '/v1/agents?limit=2' })).statusCode, 200);
+});
+
+test('redact on /screen takes true or false only: no other spelling decides whether secrets are shown', async (t) => {
+  const { app } = await buildTestApp(t);
+  for (const value of ['no', '0', 'off', 'False', 'yes', '1', 'on', 'TRUE', '']) {
+    assertBadRequestNaming(await app.inject({ url: `/v1/agents/abc/screen?redact=${value}` }), 'redact');
+  }
+});
+
+test('an agent id longer than the router takes is a 400 naming id, in the usual shape, without the URL echoed', async (t) => {
+  const { app } = await buildTestApp(t);
+  const long = 'a'.repeat(250);
+  for (const url of [`/v1/agents/${long}`, `/v1/agents/${long}/explain`]) {
+    const res = await app.inject({ url });
+    assertBadRequestNaming(res, 'id');
+    assert.equal(res.json().code, 'PANEWARD_ERR_VALIDATION');
+    assert.ok(!res.body.includes(long), 'the id is not echoed back');
+  }
+  const bad = await app.inject({ url: '/v1/agents/%E0%A4%A' });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().code, 'PANEWARD_ERR_BAD_URL');
+  assert.ok(!bad.body.includes('%E0'), bad.body);
+  // An id as long as the schema allows still reaches the route: the router's limit is the schema's.
+  assert.equal((await app.inject({ url: `/v1/agents/${'a'.repeat(200)}` })).statusCode, 404);
+});
