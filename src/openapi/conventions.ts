@@ -16,6 +16,8 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   401: 'Unauthorized: API_TOKEN is set and the request lacks Authorization: Bearer <API_TOKEN>, or it is wrong',
   403: 'Forbidden: paneward listens on loopback and the Host header is not a loopback name (DNS rebinding protection)',
   404: 'Not found; the message says what is missing and where to look',
+  413: "Payload too large: the body is over this route's limit",
+  415: 'Unsupported media type: send the body as application/json',
   500: 'Internal error; details are in the server log, never in the answer',
 };
 const OTHER_DESCRIPTIONS: Record<string, string> = {
@@ -47,6 +49,11 @@ function described(status: string, answer: unknown): unknown {
   return meta?.description ? answer : (answer as z.ZodType).describe(description);
 }
 
+/** Methods that take a body, and so can be refused one as too large or of a type the app does not parse. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+const methodsOf = (route: RouteOptions) => (Array.isArray(route.method) ? route.method : [route.method]);
+
 /** onRoute hook: fills in security, the standard error answers and descriptions a route did not declare itself. */
 export function applyApiConventions(route: RouteOptions): void {
   const schema = route.schema as Schema | undefined;
@@ -54,7 +61,7 @@ export function applyApiConventions(route: RouteOptions): void {
   const security = securityOf(route.url);
   const response: Record<string, unknown> = {};
   for (const [status, answer] of Object.entries(schema.response ?? {})) response[status] = described(status, answer);
-  const errors = ['400', '403', '500', ...(security.length > 0 ? ['401'] : [])];
+  const errors = ['400', '403', '500', ...(security.length > 0 ? ['401'] : []), ...(methodsOf(route).some((m) => BODY_METHODS.has(m)) ? ['413', '415'] : [])];
   for (const status of errors) response[status] ??= errorAnswer(status);
   route.schema = { ...schema, response, security: schema.security ?? security };
 }

@@ -45,6 +45,7 @@ test('every operation documents the errors it can answer, with the Error schema 
     const needed = ['400', '403', '500'];
     if (name.includes(' /v1/') || name.endsWith(' /metrics')) needed.push('401');
     if (op.parameters?.some((p) => p.in === 'path')) needed.push('404');
+    if (/^(POST|PUT|PATCH) /.test(name)) needed.push('413', '415');
     for (const status of needed) {
       assert.ok(statuses.includes(status), `${name} documents ${status}`);
       assert.equal(op.responses[status]!.content?.['application/json']?.schema.$ref, '#/components/schemas/Error', `${name} ${status} is an Error`);
