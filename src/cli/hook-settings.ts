@@ -1,5 +1,6 @@
 // The settings each agent needs to send its hooks to paneward, and merging them into a user's own settings
 // without touching anything else (their other hooks included). Pure functions: the command does the files.
+import { isDeepStrictEqual } from 'node:util';
 
 export const AGENTS = ['claude-code', 'codex', 'gemini-cli'] as const;
 export type AgentName = (typeof AGENTS)[number];
@@ -40,26 +41,45 @@ function isOurs(hook: HookEntry, source: string): boolean {
   return typeof hook.command === 'string' && hook.command.includes('paneward') && hook.command.includes(`hook ${source}`);
 }
 
+/** `group` with each of paneward's hooks in it replaced by `wanted`; the group's matcher and other hooks kept. */
+function withOurHook(group: MatcherGroup, wanted: HookEntry, source: string): MatcherGroup {
+  return { ...group, hooks: group.hooks.map((h) => (isOurs(h, source) ? wanted : h)) };
+}
+
 /**
- * `settings` with paneward's groups added to `table` for each event that has none of paneward's hooks yet.
- * Everything else is kept as it was; returns the events added (none: nothing to write).
+ * `settings` with paneward's groups added to `table` for each event that has none of paneward's hooks yet, and
+ * paneward's hooks that differ from the table's (another URL, another command) brought up to date in place.
+ * Everything else is kept as it was; returns the events added and updated (neither: nothing to write).
  */
-export function mergeHooks(settings: Record<string, unknown>, table: HooksTable, source: string): { settings: Record<string, unknown>; added: string[] } {
+export function mergeHooks(
+  settings: Record<string, unknown>,
+  table: HooksTable,
+  source: string,
+): { settings: Record<string, unknown>; added: string[]; updated: string[] } {
   const existing = settings.hooks;
   if (existing !== undefined && (typeof existing !== 'object' || existing === null || Array.isArray(existing))) {
     throw new Error('its "hooks" is not an object; fix it by hand first');
   }
   const hooks: Record<string, unknown> = { ...((existing as Record<string, unknown> | undefined) ?? {}) };
   const added: string[] = [];
+  const updated: string[] = [];
   for (const [event, groups] of Object.entries(table)) {
     const current = hooks[event];
     if (current !== undefined && !Array.isArray(current)) throw new Error(`its hooks.${event} is not a list; fix it by hand first`);
     const list = (current ?? []) as MatcherGroup[];
-    if (list.some((g) => Array.isArray(g?.hooks) && g.hooks.some((h) => isOurs(h, source)))) continue;
-    hooks[event] = [...list, ...groups];
-    added.push(event);
+    const ours = list.flatMap((g) => (Array.isArray(g?.hooks) ? g.hooks.filter((h) => isOurs(h, source)) : []));
+    if (ours.length === 0) {
+      hooks[event] = [...list, ...groups];
+      added.push(event);
+      continue;
+    }
+    const wanted = groups[0]!.hooks[0]!;
+    if (ours.every((h) => isDeepStrictEqual(h, wanted))) continue;
+    hooks[event] = list.map((g) => (Array.isArray(g?.hooks) ? withOurHook(g, wanted, source) : g));
+    updated.push(event);
   }
-  return { settings: added.length > 0 ? { ...settings, hooks } : settings, added };
+  const changed = added.length > 0 || updated.length > 0;
+  return { settings: changed ? { ...settings, hooks } : settings, added, updated };
 }
 
 /** TOML string array, e.g. ["paneward", "hook", "codex"]. */
@@ -83,6 +103,10 @@ export function mergeCodexToml(toml: string, notify: string[]): { toml: string; 
     changed.push('notify');
   } else if (!/paneward/.test(existing[0]) || !/"codex"/.test(existing[0])) {
     conflict = `config.toml already has ${existing[0].trim()}; Codex runs one notify program: make it run ${notify.join(' ')} too`;
+  } else if (existing[0].trim() !== `notify = ${tomlArray(notify)}`) {
+    // paneward's own notify, from another install (another path or URL): brought up to date.
+    out = `${out.slice(0, existing.index)}${existing[0].replace(/\S.*$/, `notify = ${tomlArray(notify)}`)}${out.slice(existing.index + existing[0].length)}`;
+    changed.push('notify');
   }
   const features = /^\s*\[features\]\s*$/m.exec(out);
   if (!features) {

@@ -76,6 +76,25 @@ test('the hook posts the JSON unchanged with the pane, the server and the hook t
   assert.equal(seen[1]!.body, '{"type":"agent-turn-complete","turn-id":"1"}');
 });
 
+test('--url, as installed with PANEWARD_URL set, is where the hook goes, before the environment’s PANEWARD_URL', async (t) => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      seen.push(`${req.url} ${body}`);
+      res.writeHead(202).end('{}');
+    });
+  });
+  t.after(() => new Promise((r) => server.close(r)));
+  const url = await listen(server);
+  const env = { PANEWARD_URL: await deadUrl(), ...TMUX_ENV };
+  const notify = await paneward(['hook', 'codex', '--url', url, '{"type":"agent-turn-complete"}'], { env });
+  const command = await paneward(['hook', 'gemini-cli', '--url', url], { env, stdin: '{"hook_event_name":"AfterAgent"}' });
+  for (const run of [notify, command]) assert.deepEqual([run.code, run.stdout], [0, '']);
+  assert.deepEqual(seen.sort(), ['/v1/hooks/codex {"type":"agent-turn-complete"}', '/v1/hooks/gemini-cli {"hook_event_name":"AfterAgent"}']);
+});
+
 test('an unknown source is refused without failing the agent', async () => {
   const run = await paneward(['hook', 'cursor'], { stdin: '{}' });
   assert.equal(run.code, 0);

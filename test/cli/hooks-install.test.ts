@@ -93,3 +93,56 @@ test('a notify of another program is left alone and reported', async (t) => {
   assert.match(run.stdout, /already has notify = \["my-notifier"\]/);
   assert.match(readFileSync(join(dir, '.codex', 'config.toml'), 'utf8'), /^notify = \["my-notifier"\]\n/);
 });
+
+test('install again with another PANEWARD_URL moves paneward’s hooks there, after a backup, and leaves theirs', async (t) => {
+  const dir = home(t);
+  const settings = join(dir, '.claude', 'settings.json');
+  mkdirSync(join(dir, '.claude'));
+  writeFileSync(settings, JSON.stringify({ hooks: { Stop: [{ hooks: [THEIRS] }] } }));
+  const first = await paneward(['hooks', 'install', 'claude-code'], { env: { HOME: dir, PANEWARD_URL: 'http://127.0.0.1:7811' } });
+  assert.equal(first.code, 0, first.stderr);
+  const moved = await paneward(['hooks', 'install', 'claude-code'], { env: { HOME: dir, PANEWARD_URL: 'http://127.0.0.1:7812/' } });
+  assert.equal(moved.code, 0, moved.stderr);
+  assert.match(moved.stdout, /updated paneward's hooks for .*Stop/);
+  const text = readFileSync(settings, 'utf8');
+  assert.ok(!text.includes(':7811'), 'no hook left on the old URL');
+  const after = JSON.parse(text);
+  assert.deepEqual(after.hooks.Stop[0], { hooks: [THEIRS] });
+  assert.equal(after.hooks.Stop.length, 2, 'updated in place, not added twice');
+  assert.equal(after.hooks.Stop[1].hooks[0].url, 'http://127.0.0.1:7812/v1/hooks/claude-code');
+  assert.equal(readdirSync(join(dir, '.claude')).filter((f) => f.endsWith('.bak')).length, 2, 'a backup before each change');
+  const same = await paneward(['hooks', 'install', 'claude-code'], { env: { HOME: dir, PANEWARD_URL: 'http://127.0.0.1:7812' } });
+  assert.match(same.stdout, /nothing changed/);
+});
+
+test('with PANEWARD_URL set, codex’s notify and command hooks carry the URL (the agent’s environment may lack it)', async (t) => {
+  const dir = home(t);
+  const env = (url: string) => ({ HOME: dir, CODEX_HOME: '', PANEWARD_URL: url });
+  const first = await paneward(['hooks', 'install', 'codex'], { env: env('http://127.0.0.1:7811') });
+  assert.equal(first.code, 0, first.stderr + first.stdout);
+  const toml = () => readFileSync(join(dir, '.codex', 'config.toml'), 'utf8');
+  const hooks = () => JSON.parse(readFileSync(join(dir, '.codex', 'hooks.json'), 'utf8')).hooks;
+  assert.match(toml(), /^notify = \[".*paneward(\.js)?", "hook", "codex", "--url", "http:\/\/127\.0\.0\.1:7811"\]\n/);
+  assert.match(hooks().Stop[0].hooks[0].command, /hook codex --url http:\/\/127\.0\.0\.1:7811$/);
+  const moved = await paneward(['hooks', 'install', 'codex'], { env: env('http://127.0.0.1:7812') });
+  assert.equal(moved.code, 0, moved.stderr + moved.stdout);
+  assert.match(toml(), /^notify = \[.*"--url", "http:\/\/127\.0\.0\.1:7812"\]\n/);
+  assert.equal(toml().match(/^notify/gm)?.length, 1);
+  assert.match(hooks().Stop[0].hooks[0].command, /--url http:\/\/127\.0\.0\.1:7812$/);
+  assert.equal(hooks().Stop.length, 1);
+});
+
+test('settings that are not JSON are named and left alone', async (t) => {
+  const dir = home(t);
+  const settings = join(dir, '.gemini', 'settings.json');
+  mkdirSync(join(dir, '.gemini'));
+  writeFileSync(settings, '{ "theme": "dark", ');
+  const run = await paneward(['hooks', 'install', 'gemini-cli'], { env: { HOME: dir } });
+  assert.equal(run.code, 1);
+  assert.ok(run.stderr.includes(settings), run.stderr);
+  assert.match(run.stderr, /not valid JSON/);
+  assert.equal(readFileSync(settings, 'utf8'), '{ "theme": "dark", ');
+  const unknown = await paneward(['hooks', 'print', 'cursor'], {});
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown agent 'cursor'/);
+});

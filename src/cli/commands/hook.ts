@@ -1,4 +1,4 @@
-// `paneward hook <source> [json]`: what an agent's hook runs. Posts the hook JSON (stdin, or the last argument as
+// `paneward hook <source> [--url URL] [json]`: what an agent's hook runs. Posts the hook JSON (stdin, or the last argument as
 // Codex's notify passes it) with the pane's $TMUX_PANE and $TMUX to paneward, and gives up after a second.
 // A hook must never block, slow or change the agent: it always exits 0 and never writes to stdout.
 import { DEFAULT_URL } from '../client.ts';
@@ -30,10 +30,17 @@ function headersFor(env: NodeJS.ProcessEnv): Record<string, string> {
   return headers;
 }
 
+/** `[--url URL] [json]`: the URL is there when `paneward hooks install` ran with PANEWARD_URL set. */
+function splitUrl(args: string[]): { url: string | undefined; rest: string[] } {
+  if (args[0] === '--url' && args.length >= 2) return { url: args[1], rest: args.slice(2) };
+  return { url: undefined, rest: args };
+}
+
 async function send(source: string, args: string[], signal: AbortSignal): Promise<void> {
-  const body = args.length > 0 ? args[args.length - 1]! : await readStdin(signal);
+  const { url, rest } = splitUrl(args);
+  const body = rest.length > 0 ? rest[rest.length - 1]! : await readStdin(signal);
   if (body.trim() === '' || signal.aborted) return;
-  const base = (process.env.PANEWARD_URL || DEFAULT_URL).replace(/\/+$/, '');
+  const base = (url || process.env.PANEWARD_URL || DEFAULT_URL).replace(/\/+$/, '');
   const res = await fetch(`${base}/v1/hooks/${source}`, { method: 'POST', headers: headersFor(process.env), body, signal });
   await res.body?.cancel();
 }

@@ -24,6 +24,7 @@ const USAGE = `usage: paneward hooks print <${AGENTS.join('|')}>
        paneward hooks install <${AGENTS.join('|')}>
 
 Hooks go to $PANEWARD_URL (default ${DEFAULT_URL}) with $PANEWARD_HOOK_TOKEN as the bearer token, if set.
+With PANEWARD_URL set, the URL is written into the settings; installing again with another URL updates them.
 `;
 
 const url = () => (process.env.PANEWARD_URL || DEFAULT_URL).replace(/\/+$/, '');
@@ -44,11 +45,18 @@ function selfCommand(): string[] {
 
 const shellWords = (words: string[]) => words.map((w) => (/^[\w./@%+=:,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 
+/**
+ * What an agent runs for a hook of `source`. With PANEWARD_URL set now, the URL goes into the command: the agent's
+ * own environment, where the command runs, may not have it.
+ */
+function hookCommand(source: 'codex' | 'gemini-cli'): string[] {
+  return [...selfCommand(), 'hook', source, ...(process.env.PANEWARD_URL ? ['--url', url()] : [])];
+}
+
 function hooksFor(agent: AgentName): HooksTable {
-  const self = selfCommand();
   if (agent === 'claude-code') return claudeHooks(url());
-  if (agent === 'codex') return commandHooks(CODEX_EVENTS, shellWords([...self, 'hook', 'codex']));
-  return commandHooks(GEMINI_EVENTS, shellWords([...self, 'hook', 'gemini-cli']), '*');
+  if (agent === 'codex') return commandHooks(CODEX_EVENTS, shellWords(hookCommand('codex')));
+  return commandHooks(GEMINI_EVENTS, shellWords(hookCommand('gemini-cli')), '*');
 }
 
 function settingsFile(agent: AgentName): string {
@@ -61,7 +69,7 @@ function settingsFile(agent: AgentName): string {
 function print(agent: AgentName): string {
   const hooks = JSON.stringify({ hooks: hooksFor(agent) }, null, 2);
   if (agent !== 'codex') return `${hooks}\n`;
-  const notify = tomlArray([...selfCommand(), 'hook', 'codex']);
+  const notify = tomlArray(hookCommand('codex'));
   const toml = join(dirname(settingsFile(agent)), 'config.toml');
   return `# ${toml}\nnotify = ${notify}\n\n[features]\ncodex_hooks = true\n\n// ${settingsFile(agent)}\n${hooks}\n`;
 }
@@ -70,7 +78,12 @@ function readJson(file: string): Record<string, unknown> {
   if (!existsSync(file)) return {};
   const text = readFileSync(file, 'utf8');
   if (text.trim() === '') return {};
-  const parsed: unknown = JSON.parse(text);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix it by hand first, nothing was changed`);
+  }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${file} does not hold a JSON object`);
   return parsed as Record<string, unknown>;
 }
@@ -90,15 +103,19 @@ function writeWithBackup(file: string, text: string): string | null {
 }
 
 function installJson(file: string, table: HooksTable, source: string, say: (s: string) => void): void {
-  const { settings, added } = mergeHooks(readJson(file), table, source);
-  if (added.length === 0) return say(`${file}: paneward's hooks are already there, nothing changed`);
+  const { settings, added, updated } = mergeHooks(readJson(file), table, source);
+  if (added.length === 0 && updated.length === 0) return say(`${file}: paneward's hooks are already there, nothing changed`);
   const backup = writeWithBackup(file, `${JSON.stringify(settings, null, 2)}\n`);
-  say(`${file}: added paneward hooks for ${added.join(', ')}${backup ? ` (backup: ${backup})` : ''}`);
+  const what = [
+    added.length > 0 ? `added paneward hooks for ${added.join(', ')}` : '',
+    updated.length > 0 ? `updated paneward's hooks for ${updated.join(', ')} (they went to another URL or command)` : '',
+  ].filter(Boolean);
+  say(`${file}: ${what.join('; ')}${backup ? ` (backup: ${backup})` : ''}`);
 }
 
 function installCodexToml(file: string, say: (s: string) => void): boolean {
   const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const { toml, changed, conflict } = mergeCodexToml(before, [...selfCommand(), 'hook', 'codex']);
+  const { toml, changed, conflict } = mergeCodexToml(before, hookCommand('codex'));
   if (conflict) say(`${file}: ${conflict}`);
   if (changed.length === 0) {
     if (!conflict) say(`${file}: notify and codex_hooks already set, nothing changed`);
@@ -122,6 +139,7 @@ const hooks: Command = {
   async run(args) {
     const [action, agent] = args;
     if ((action !== 'print' && action !== 'install') || !AGENTS.includes(agent as AgentName) || args.length !== 2) {
+      if (agent !== undefined && !AGENTS.includes(agent as AgentName)) process.stderr.write(`paneward hooks: unknown agent '${agent}'\n`);
       process.stderr.write(USAGE);
       return 2;
     }
