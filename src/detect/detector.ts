@@ -33,7 +33,7 @@ export interface DetectorOptions {
    */
   processes?: (panePid: number, fresh: boolean) => ProcessInfo[];
   onRuleHit?(kind: string, rule: string): void;
-  log?: (msg: string) => void;
+  log?: (msg: string, level?: 'warn') => void;
 }
 
 export type Detector = Classifier & {

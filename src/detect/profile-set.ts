@@ -19,7 +19,8 @@ export class ProfileSet {
 
   constructor(
     private readonly dirs: string[],
-    private readonly log: (msg: string) => void,
+    /** `warn` for what an operator must fix: a rejected change or a broken watch. */
+    private readonly log: (msg: string, level?: 'warn') => void,
   ) {
     this.reload();
   }
@@ -29,10 +30,10 @@ export class ProfileSet {
     const result = loadProfiles(this.dirs);
     const names = [...result.profiles.keys()].sort();
     if (result.errors.length > 0 && this.loadedOnce) {
-      for (const e of result.errors) this.log(`detection profiles rejected, keeping the previous set: ${e}`);
+      for (const e of result.errors) this.log(`detection profiles rejected, keeping the previous set: ${e}`, 'warn');
       return { ok: false, errors: result.errors, profiles: [...this.profiles.keys()].sort() };
     }
-    for (const e of result.errors) this.log(`detection profile error: ${e}`);
+    for (const e of result.errors) this.log(`detection profile error: ${e}`, 'warn');
     this.profiles = result.profiles;
     this.generation++;
     this.loadedOnce = true;
@@ -45,10 +46,10 @@ export class ProfileSet {
     for (const dir of this.dirs) {
       try {
         const w = watch(dir, () => this.reloadSoon());
-        w.on('error', (err) => this.log(`watching ${dir} failed: ${err.message}`));
+        w.on('error', (err) => this.log(`watching ${dir} failed: ${err.message}`, 'warn'));
         this.watchers.push(w);
       } catch (err) {
-        this.log(`cannot watch profile directory ${dir}: ${(err as Error).message}`);
+        this.log(`cannot watch profile directory ${dir}: ${(err as Error).message}`, 'warn');
       }
     }
   }

@@ -67,7 +67,7 @@ export interface WatchedWebhooks {
  * Load the file (throwing when it is invalid: a bad file at start stops the server) and watch its directory,
  * since editors replace a file by renaming a new one over it, which a watch on the file itself would miss.
  */
-export function watchWebhooksFile(path: string, opts: { onChange(c: WebhooksConfig): void; log(msg: string): void }): WatchedWebhooks {
+export function watchWebhooksFile(path: string, opts: { onChange(c: WebhooksConfig): void; log(msg: string, level?: 'warn'): void }): WatchedWebhooks {
   let config = loadWebhooksFile(path);
   let loadedAt = Date.now();
   let error: string | null = null;
@@ -81,7 +81,7 @@ export function watchWebhooksFile(path: string, opts: { onChange(c: WebhooksConf
       return { ok: true, error: null };
     } catch (err) {
       error = (err as Error).message;
-      opts.log(`webhooks file rejected, keeping the previous hooks: ${error}`);
+      opts.log(`webhooks file rejected, keeping the previous hooks: ${error}`, 'warn');
       return { ok: false, error };
     }
   }
@@ -95,7 +95,7 @@ export function watchWebhooksFile(path: string, opts: { onChange(c: WebhooksConf
   };
 }
 
-function watchDirectoryOf(path: string, onChange: () => void, log: (msg: string) => void): { close(): void } | null {
+function watchDirectoryOf(path: string, onChange: () => void, log: (msg: string, level?: 'warn') => void): { close(): void } | null {
   let debounce: NodeJS.Timeout | null = null;
   let watcher: FSWatcher;
   try {
@@ -109,10 +109,10 @@ function watchDirectoryOf(path: string, onChange: () => void, log: (msg: string)
       debounce.unref();
     });
   } catch (err) {
-    log(`cannot watch the webhooks file's directory: ${(err as Error).message}`);
+    log(`cannot watch the webhooks file's directory: ${(err as Error).message}`, 'warn');
     return null;
   }
-  watcher.on('error', (err) => log(`watching the webhooks file failed: ${err.message}`));
+  watcher.on('error', (err) => log(`watching the webhooks file failed: ${err.message}`, 'warn'));
   watcher.unref();
   return {
     close() {

@@ -22,7 +22,7 @@ export default fp<{ config: Config; detector?: Detector }>(
         stuckAfterMs: config.stuckAfterMs,
         idleAfterMs: config.idleAfterMs,
         onRuleHit,
-        log: (msg) => app.log.info(msg),
+        log: (msg, level) => app.log[level ?? 'info'](msg),
       });
     const detector = withHookFusion(screen, {
       confirmMs: config.hookConfirmMs,

@@ -39,7 +39,7 @@ export default fp<{ config: Config; source?: ChangeSource }>(
       app.decorate('webhooks', NONE);
       return;
     }
-    const file: WatchedWebhooks = watchWebhooksFile(config.webhooksFile, { onChange: () => undefined, log: (msg) => app.log.info(msg) });
+    const file: WatchedWebhooks = watchWebhooksFile(config.webhooksFile, { onChange: () => undefined, log: (msg, level) => app.log[level ?? 'info'](msg) });
     const notifier = new Notifier({
       monitor: config.monitorId,
       config: () => file.current(),

@@ -100,7 +100,7 @@ test('a bad profile is rejected with the file and rule named; the previous good 
   const file = join(dir, 'program.json');
   writeFileSync(file, JSON.stringify({ kind: 'program', rules: [programRule('t.ask', 90, 'Continue\\?', 'waiting')] }));
   const logs: string[] = [];
-  const detector = createDetector({ profileDirs: [dir], processes: () => PROGRAM_TREE, log: (m) => logs.push(m) });
+  const detector = createDetector({ profileDirs: [dir], processes: () => PROGRAM_TREE, log: (m, level) => logs.push(`${level ?? 'info'}: ${m}`) });
   const input = { id: 'a', pane: pane({ currentCommand: 'deploy' }), screen: 'Continue?', screenChangedAt: 0, now: 1000 };
   assert.equal(detector.classify(input).detail.rule, 't.ask');
 
@@ -110,7 +110,7 @@ test('a bad profile is rejected with the file and rule named; the previous good 
   assert.equal(result.errors.length, 1);
   assert.match(result.errors[0]!, /program\.json: rule t\.broken \(rules\[0\]\) pattern: invalid regular expression/);
   assert.match(result.errors[0]!, /rule t\.state \(rules\[1\]\) state: /);
-  assert.ok(logs.some((l) => l.includes('keeping the previous set')));
+  assert.ok(logs.some((l) => l.startsWith('warn: ') && l.includes('keeping the previous set')), `a rejection is a warning: ${logs.join('\n')}`);
   assert.equal(detector.classify({ ...input, now: 2000 }).detail.rule, 't.ask');
 
   const { errors } = loadProfiles([dir]);

@@ -77,7 +77,7 @@ test('a missing file is named', () => {
 test('a changed file is reloaded; a bad change keeps the previous hooks and says why', async (t) => {
   const path = hooksFile(t, { hooks: [ok({ name: 'first' })] });
   const logs: string[] = [];
-  const watched = watchWebhooksFile(path, { onChange: () => undefined, log: (m) => logs.push(m) });
+  const watched = watchWebhooksFile(path, { onChange: () => undefined, log: (m, level) => logs.push(`${level ?? 'info'}: ${m}`) });
   t.after(() => watched.close());
   assert.equal(watched.current().hooks[0]!.name, 'first');
 
@@ -88,5 +88,6 @@ test('a changed file is reloaded; a bad change keeps the previous hooks and says
   await waitFor('the rejection', () => watched.lastError() !== null);
   assert.equal(watched.current().hooks[0]!.name, 'second');
   assert.match(watched.lastError()!, /hooks\[0\]\.url \(hook "third"\)/);
-  assert.ok(logs.some((l) => l.includes('keeping the previous hooks')), logs.join('\n'));
+  assert.ok(logs.some((l) => l.startsWith('warn: ') && l.includes('keeping the previous hooks')), `a rejection is a warning: ${logs.join('\n')}`);
+  assert.ok(logs.some((l) => l.startsWith('info: webhooks reloaded')), logs.join('\n'));
 });
