@@ -10,12 +10,14 @@ import { AGENT_ID_MAX_LENGTH } from '../schemas.ts';
 /**
  * Errors the router raises before any route matches (Fastify's `frameworkErrors`): answered in our error shape and
  * without echoing the URL back, as Fastify's own answer would (a 414 that says "Bad Request" and repeats the input).
+ * Sent as a plain body: an Error sent from here reaches Fastify's default handler, not ours, which logs every one
+ * at info with its stack (for requests no host check or token has seen).
  */
 export function answerRouterError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): FastifyReply {
   // The agent id is the only path parameter of the API.
-  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.send(new IdTooLong(AGENT_ID_MAX_LENGTH));
-  if (err.code === 'FST_ERR_BAD_URL') return reply.send(new BadUrl());
-  return reply.send(err);
+  const ours = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new IdTooLong(AGENT_ID_MAX_LENGTH) : err.code === 'FST_ERR_BAD_URL' ? new BadUrl() : err;
+  const status = ours.statusCode ?? 400;
+  return reply.code(status).send({ statusCode: status, code: ours.code, error: STATUS_CODES[status] ?? 'Error', message: ours.message });
 }
 
 export default fp(

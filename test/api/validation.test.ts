@@ -1,6 +1,10 @@
 // Bad requests are answered 400 with a message naming what is wrong, never a 500.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { buildApp } from '../../src/app.ts';
+import { configWith } from '../../src/config.ts';
+import { FakeTmuxServer } from '../helpers/fake-tmux.ts';
 import { assertBadRequestNaming, buildTestApp } from './helper.ts';
 
 test('an unknown query field is a 400 naming the field', async (t) => {
@@ -114,8 +118,16 @@ test('redact on /screen takes true or false only: no other spelling decides whet
   }
 });
 
-test('an agent id longer than the router takes is a 400 naming id, in the usual shape, without the URL echoed', async (t) => {
-  const { app } = await buildTestApp(t);
+test('an agent id longer than the router takes is a 400 naming id, in the usual shape, without the URL echoed or logged', async (t) => {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const app = await buildApp(configWith({ logLevel: 'info' }), { servers: [new FakeTmuxServer()], startLoop: false, logger: { stream } });
+  t.after(() => app.close());
   const long = 'a'.repeat(250);
   for (const url of [`/v1/agents/${long}`, `/v1/agents/${long}/explain`]) {
     const res = await app.inject({ url });
@@ -129,4 +141,6 @@ test('an agent id longer than the router takes is a 400 naming id, in the usual 
   assert.ok(!bad.body.includes('%E0'), bad.body);
   // An id as long as the schema allows still reaches the route: the router's limit is the schema's.
   assert.equal((await app.inject({ url: `/v1/agents/${'a'.repeat(200)}` })).statusCode, 404);
+  // Like any other 400: not logged at info (request lines are debug), and no stack for a client's mistake.
+  assert.deepEqual(lines.filter((l) => /FST_ERR|PANEWARD_ERR|stack/.test(l)), []);
 });
