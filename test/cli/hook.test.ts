@@ -91,8 +91,9 @@ test('--url, as installed with PANEWARD_URL set, is where the hook goes, before 
   const env = { PANEWARD_URL: await deadUrl(), ...TMUX_ENV };
   const notify = await paneward(['hook', 'codex', '--url', url, '{"type":"agent-turn-complete"}'], { env });
   const command = await paneward(['hook', 'gemini-cli', '--url', url], { env, stdin: '{"hook_event_name":"AfterAgent"}' });
-  for (const run of [notify, command]) assert.deepEqual([run.code, run.stdout], [0, '']);
-  assert.deepEqual(seen.sort(), ['/v1/hooks/codex {"type":"agent-turn-complete"}', '/v1/hooks/gemini-cli {"hook_event_name":"AfterAgent"}']);
+  const joined = await paneward(['hook', 'generic', `--url=${url}`], { env, stdin: '{"state":"idle"}' });
+  for (const run of [notify, command, joined]) assert.deepEqual([run.code, run.stdout], [0, '']);
+  assert.deepEqual(seen.sort(), ['/v1/hooks/codex {"type":"agent-turn-complete"}', '/v1/hooks/gemini-cli {"hook_event_name":"AfterAgent"}', '/v1/hooks/generic {"state":"idle"}']);
 });
 
 test('an unknown source is refused without failing the agent', async () => {

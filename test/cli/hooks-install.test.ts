@@ -103,7 +103,7 @@ test('install again with another PANEWARD_URL moves paneward’s hooks there, af
   assert.equal(first.code, 0, first.stderr);
   const moved = await paneward(['hooks', 'install', 'claude-code'], { env: { HOME: dir, PANEWARD_URL: 'http://127.0.0.1:7812/' } });
   assert.equal(moved.code, 0, moved.stderr);
-  assert.match(moved.stdout, /updated paneward's hooks for .*Stop/);
+  assert.match(moved.stdout, /moved paneward's hooks for .*Stop.* to http:\/\/127\.0\.0\.1:7812/);
   const text = readFileSync(settings, 'utf8');
   assert.ok(!text.includes(':7811'), 'no hook left on the old URL');
   const after = JSON.parse(text);

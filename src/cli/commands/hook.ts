@@ -33,6 +33,7 @@ function headersFor(env: NodeJS.ProcessEnv): Record<string, string> {
 /** `[--url URL] [json]`: the URL is there when `paneward hooks install` ran with PANEWARD_URL set. */
 function splitUrl(args: string[]): { url: string | undefined; rest: string[] } {
   if (args[0] === '--url' && args.length >= 2) return { url: args[1], rest: args.slice(2) };
+  if (args[0]?.startsWith('--url=')) return { url: args[0].slice('--url='.length), rest: args.slice(1) };
   return { url: undefined, rest: args };
 }
 

@@ -24,10 +24,13 @@ const USAGE = `usage: paneward hooks print <${AGENTS.join('|')}>
        paneward hooks install <${AGENTS.join('|')}>
 
 Hooks go to $PANEWARD_URL (default ${DEFAULT_URL}) with $PANEWARD_HOOK_TOKEN as the bearer token, if set.
-With PANEWARD_URL set, the URL is written into the settings; installing again with another URL updates them.
+With PANEWARD_URL set, Codex and Gemini CLI commands carry it as --url, and install moves paneward's own hooks
+that go elsewhere to it (Claude Code's http hooks always name their URL).
 `;
 
 const url = () => (process.env.PANEWARD_URL || DEFAULT_URL).replace(/\/+$/, '');
+/** Only a URL asked for moves hooks already installed: an install from a shell without PANEWARD_URL leaves them. */
+const retarget = () => Boolean(process.env.PANEWARD_URL);
 
 /** bin/paneward.js of the package this file is part of (run from src/ or from dist/src/). */
 function ownBin(): string {
@@ -103,19 +106,19 @@ function writeWithBackup(file: string, text: string): string | null {
 }
 
 function installJson(file: string, table: HooksTable, source: string, say: (s: string) => void): void {
-  const { settings, added, updated } = mergeHooks(readJson(file), table, source);
+  const { settings, added, updated } = mergeHooks(readJson(file), table, source, retarget());
   if (added.length === 0 && updated.length === 0) return say(`${file}: paneward's hooks are already there, nothing changed`);
   const backup = writeWithBackup(file, `${JSON.stringify(settings, null, 2)}\n`);
   const what = [
     added.length > 0 ? `added paneward hooks for ${added.join(', ')}` : '',
-    updated.length > 0 ? `updated paneward's hooks for ${updated.join(', ')} (they went to another URL or command)` : '',
+    updated.length > 0 ? `moved paneward's hooks for ${updated.join(', ')} to ${url()}` : '',
   ].filter(Boolean);
   say(`${file}: ${what.join('; ')}${backup ? ` (backup: ${backup})` : ''}`);
 }
 
 function installCodexToml(file: string, say: (s: string) => void): boolean {
   const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const { toml, changed, conflict } = mergeCodexToml(before, hookCommand('codex'));
+  const { toml, changed, conflict } = mergeCodexToml(before, hookCommand('codex'), retarget());
   if (conflict) say(`${file}: ${conflict}`);
   if (changed.length === 0) {
     if (!conflict) say(`${file}: notify and codex_hooks already set, nothing changed`);
