@@ -41,11 +41,11 @@ const ListQuerySchema = z
     }
   });
 
-/** `true` or `false` and nothing else: a misspelt value must not decide whether secrets are shown. */
-const RedactSchema = z
-  .enum(['true', 'false'])
-  .default('true')
-  .transform((v) => v === 'true');
+/**
+ * `true` or `false` in any case (Python's requests sends True and False) and nothing else: a misspelt value must
+ * not decide whether secrets are shown.
+ */
+const RedactSchema = z.stringbool({ truthy: ['true'], falsy: ['false'], case: 'insensitive' }).default(true);
 
 const IdParamsSchema = z.strictObject({ id: AgentIdSchema });
 const NoQuerySchema = z.strictObject({});
@@ -117,7 +117,7 @@ const agents: FastifyPluginAsyncZod = async (app) => {
         params: IdParamsSchema,
         querystring: z.strictObject({
           lines: z.coerce.number().int().min(1).max(1000).default(200).describe('Last N lines, 1..1000'),
-          redact: RedactSchema.describe('Mask secrets (keys, tokens, passwords, private keys) in the screen; `false` shows it as captured'),
+          redact: RedactSchema.describe('Mask secrets (keys, tokens, passwords, private keys) in the screen; `true` (default) or `false`, in any case: `false` shows it as captured'),
         }),
         response: {
           200: z.object({ id: z.string(), version: z.number().int(), lines: z.array(z.string()), text: z.string() }),

@@ -35,6 +35,9 @@ test('an aws_secret_access_key in a shell prompt reaches no response unless /scr
   assert.ok(raw.text.includes(SECRET), 'redact=false shows the screen as captured');
   const on = (await getJson(app, `/v1/agents/${id('%1')}/screen?redact=true`)).body;
   assert.ok(!on.text.includes(SECRET));
+  // What Python's requests sends for a bool.
+  assert.ok((await getJson(app, `/v1/agents/${id('%1')}/screen?redact=False`)).body.text.includes(SECRET));
+  assert.ok(!(await getJson(app, `/v1/agents/${id('%1')}/screen?redact=True`)).body.text.includes(SECRET));
 
   const bad = await getJson(app, `/v1/agents/${id('%1')}/screen?redact=maybe`);
   assert.equal(bad.res.statusCode, 400);
