@@ -2,6 +2,7 @@
 // serialise on the server: no WATCH/MULTI retry loops, no lost updates, no version moving backwards.
 // Every key a script touches is passed in KEYS and shares the `{agents}` hash tag, so they hash to one slot and
 // the scripts also run on Redis Cluster.
+import { refuseAfterDeadline } from './redis-clock.ts';
 
 /**
  * Compare-and-set of a batch of observations, each one as `nextHead` in records.ts does it. One call per batch
@@ -9,7 +10,8 @@
  * atomically, so the batch size bounds how long it holds Redis up.
  * KEYS: 1 seq, 2 ids (lex zset), 3 changes (zset by seq), 4 expiry (zset by expiry ms), 5 removed log (zset by
  *       seq), 6 events (the change stream), then per observation: agent hash, screen, history stream
- * ARGV: 1 ttl ms, 2 history limit, 3 events limit, 4 seq floor (see raiseSeqBeforeIncr), then per observation
+ * ARGV: 1 ttl ms, 2 history limit, 3 events limit, 4 seq floor (see raiseSeqBeforeIncr), 5 deadline in Redis ms
+ *       (see redis-clock.ts: past it the script writes nothing and fails), then per observation
  *       WRITE_ARGS values: id, state, screenHash,
  *       screen, record body JSON, observedAt ms, floor version, rule, evidence, '1' for a refresh-only write or '2' for a
  *       rewrite after an outage (no transition added: the caller writes the history it kept, see BACKFILL_HISTORY_LUA)
@@ -46,6 +48,7 @@ function raiseSeqBeforeIncr(floorArg: number): string {
     end`;
 }
 export const WRITE_AGENTS_LUA = `
+${refuseAfterDeadline(5)}
 local ttl = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + ttl
@@ -53,7 +56,7 @@ local reply = {}
 local seqRaised = false
 for i = 0, (#KEYS - 6) / 3 - 1 do
   local agent, screen, history = KEYS[7 + 3 * i], KEYS[8 + 3 * i], KEYS[9 + 3 * i]
-  local a = 4 + ${WRITE_ARGS} * i
+  local a = 5 + ${WRITE_ARGS} * i
   local id, state, sh = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local obs = tonumber(ARGV[a + 6])
   local floor = tonumber(ARGV[a + 7])
@@ -121,11 +124,12 @@ return reply
  * KEYS: 1 seq, 2 agent hash, 3 screen, 4 history, 5 ids, 6 changes, 7 expiry, 8 removed log, 9 removed floor,
  *       10 events
  * ARGV: 1 id, 2 removed log limit, 3 '1' to act only when the agent hash has expired (lazy reaping), 4 events limit,
- *       5 seq floor (see raiseSeqBeforeIncr)
+ *       5 seq floor (see raiseSeqBeforeIncr), 6 deadline in Redis ms (see redis-clock.ts)
  * The removal is appended to the events stream at `<seq>-0` like a write's change.
  * Returns the removal seq, or 0 when there was nothing to remove.
  */
 export const REMOVE_AGENT_LUA = `
+${refuseAfterDeadline(6)}
 local exists = redis.call('EXISTS', KEYS[2]) == 1
 if ARGV[3] == '1' and exists then return 0 end
 if not exists and not redis.call('ZSCORE', KEYS[5], ARGV[1]) then return 0 end

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, Command, type ChainableCommander } from 'ioredis';
 import type { AgentObservation, AgentRecord, AgentState, StateTransition } from '../agents/model.ts';
 import { ReadCache } from './read-cache.ts';
+import { clockOf, type RedisClock } from './redis-clock.ts';
 import { createRedisClient, toRedisTarget, type RedisClient, type RedisTarget } from './redis-connection.ts';
 import { BACKFILL_HISTORY_LUA, EXPIRED_IDS_LUA, RAISE_SEQ_LUA, REMOVE_AGENT_LUA, WRITE_AGENTS_LUA, WRITE_REPLY } from './redis-scripts.ts';
 import {
@@ -67,6 +68,8 @@ const SCRIPT_BATCH = 50;
 const REAP_BATCH = 200;
 /** The write script's reply to a refresh-only write whose version would move: send it again in full. */
 const NEEDS_FULL_WRITE = -1;
+/** Past this a command has failed for the caller; the resilient wrapper then works from memory. */
+const COMMAND_TIMEOUT_MS = 2000;
 /** Ids fetched per round trip while paging with a filter. */
 const LIST_CHUNK = 500;
 
@@ -94,6 +97,8 @@ export class RedisStore implements AgentStore {
   private closed = false;
   /** The highest seq this process has seen (see noteSeq). */
   private seqFloor = 0;
+  /** Deadlines for the write and removal scripts, so that one run after this process gave up on it does nothing. */
+  private readonly clock: RedisClock;
 
   constructor(opts: RedisStoreOptions) {
     this.ttlMs = Math.max(1, Math.round((opts.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000));
@@ -108,7 +113,7 @@ export class RedisStore implements AgentStore {
       connectTimeoutMs: 2000,
       // A Redis that holds the connection but stops answering costs the loop at most this once: the resilient
       // wrapper then serves from memory and only PINGs (see resilient.ts) until it answers again.
-      commandTimeoutMs: 2000,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
       retryDelayMs: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
       connectionName: `paneward:${opts.monitor}`,
     });
@@ -119,6 +124,7 @@ export class RedisStore implements AgentStore {
     client.defineCommand('panewardRaiseSeq', { numberOfKeys: 1, lua: RAISE_SEQ_LUA });
     client.defineCommand('panewardBackfill', { numberOfKeys: 1, lua: BACKFILL_HISTORY_LUA });
     this.client = client as Scripted<RedisClient>;
+    this.clock = clockOf(client, this.key('seq'), COMMAND_TIMEOUT_MS);
     // An 'error' event without a listener would crash the process; record it as health instead.
     client.on('error', (err: Error) => this.markDown(err.message));
     client.on('close', () => this.markDown(this.closed ? 'closed' : (this.reason ?? 'connection closed')));
@@ -161,6 +167,9 @@ export class RedisStore implements AgentStore {
   }
 
   private announceReady(): void {
+    // Perhaps another Redis, on another host's clock.
+    this.clock.reset();
+    void this.clock.sample();
     for (const listener of this.readyListeners) listener();
   }
 
@@ -204,7 +213,8 @@ export class RedisStore implements AgentStore {
     await this.connecting;
     try {
       const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
-      for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '0', this.eventsLimit, this.seqFloor);
+      const deadline = this.clock.deadline();
+      for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '0', this.eventsLimit, this.seqFloor, deadline);
       unwrap(await pipeline.exec());
     } finally {
       this.cache.invalidate();
@@ -338,6 +348,7 @@ export class RedisStore implements AgentStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.clock.close();
     this.markDown('closed');
     this.readyListeners.clear();
     this.cache.invalidate();
@@ -379,10 +390,11 @@ export class RedisStore implements AgentStore {
   /** The write script over `writes` in calls of SCRIPT_BATCH, all in one pipeline; one reply per observation. */
   private async execWrites(writes: VersionedWrite[], bodies: RecordBody[]): Promise<unknown[][]> {
     const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
+    const deadline = this.clock.deadline();
     for (let start = 0; start < writes.length; start += SCRIPT_BATCH) {
       const end = Math.min(writes.length, start + SCRIPT_BATCH);
       const keys = [this.key('seq'), this.key('ids'), this.key('changes'), this.key('expiry'), this.key('removed'), this.key('events')];
-      const args: Array<string | number | Buffer> = [this.ttlMs, this.historyLimit, this.eventsLimit, this.seqFloor];
+      const args: Array<string | number | Buffer> = [this.ttlMs, this.historyLimit, this.eventsLimit, this.seqFloor, deadline];
       for (let i = start; i < end; i++) {
         const { obs, floor, refresh } = writes[i]!;
         keys.push(this.agentKey(obs.id), this.key(`screen:${obs.id}`), this.key(`history:${obs.id}`));
@@ -445,7 +457,8 @@ export class RedisStore implements AgentStore {
 
   private async reap(ids: string[]): Promise<void> {
     const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
-    for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '1', this.eventsLimit, this.seqFloor);
+    const deadline = this.clock.deadline();
+    for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '1', this.eventsLimit, this.seqFloor, deadline);
     unwrap(await pipeline.exec());
   }
 

@@ -2,9 +2,14 @@
 // the same delivery at once. Every key shares the `{webhooks}` hash tag (one slot, so they run on Cluster too).
 // Keys: due (zset id → next attempt ms, or lease end while claimed), data (hash id → delivery JSON),
 // leases (hash id → token of the current claim), finished (zset id → finish ms), depth (hash hook → pending).
+import { refuseAfterDeadline } from '../../store/redis-clock.ts';
 
-/** KEYS due, data, finished, depth; ARGV id, hook, delivery JSON, due ms, max pending. */
+/**
+ * KEYS due, data, finished, depth; ARGV id, hook, delivery JSON, due ms, max pending, deadline in Redis ms (past it
+ * nothing is queued: the caller has kept the delivery in memory, see src/store/redis-clock.ts).
+ */
 export const ENQUEUE_LUA = `
+${refuseAfterDeadline(6)}
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 or redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 'duplicate' end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[5]) then return 'full' end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])

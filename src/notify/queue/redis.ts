@@ -1,12 +1,14 @@
 // Pending deliveries in Redis: they survive a restart of paneward, and the instances of one monitor share them
 // without sending one twice at the same time (claims are atomic and leased). Scripts: redis-scripts.ts.
 import { randomUUID } from 'node:crypto';
+import { clockOf, type RedisClock } from '../../store/redis-clock.ts';
 import { createRedisClient, toRedisTarget, type RedisClient, type RedisTarget } from '../../store/redis-connection.ts';
 import { CLAIM_LUA, ENQUEUE_LUA, FINISH_LUA, RETRY_LUA } from './redis-scripts.ts';
 import { FINISHED_MEMORY_MAX, FINISHED_MEMORY_MS, type Claimed, type Delivery, type DeliveryQueue, type EnqueueResult } from './types.ts';
 
 /** Beside the store's `paneward:{agents}:` keys; one queue per monitor, since only its owner notifies of an agent. */
 export const WEBHOOK_KEY_PREFIX = 'paneward:{webhooks}:';
+const COMMAND_TIMEOUT_MS = 2000;
 
 type Scripted = RedisClient & {
   panewardHookEnqueue(...args: Array<string | number>): Promise<string>;
@@ -29,6 +31,8 @@ export class RedisQueue implements DeliveryQueue {
   private readonly keys: { due: string; data: string; leases: string; finished: string; depth: string };
   /** The first connection attempt: commands wait for it once, then fail fast while Redis is away. */
   private readonly connecting: Promise<void>;
+  /** Deadlines for enqueues: one Redis runs after the caller fell back to memory must queue nothing. */
+  private readonly clock: RedisClock;
 
   constructor(private readonly opts: RedisQueueOptions) {
     const base = `${opts.keyPrefix ?? WEBHOOK_KEY_PREFIX}${opts.monitor}:`;
@@ -36,7 +40,7 @@ export class RedisQueue implements DeliveryQueue {
     // Fails fast while Redis is away: the notifier keeps such deliveries in memory meanwhile.
     const client = createRedisClient(toRedisTarget(opts.redis), {
       connectionName: `paneward-webhooks:${opts.monitor}`,
-      commandTimeoutMs: 2000,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
       connectTimeoutMs: 2000,
       retryDelayMs: (times) => Math.min(50 * 2 ** Math.min(times, 10), 2000),
     });
@@ -46,6 +50,11 @@ export class RedisQueue implements DeliveryQueue {
     client.defineCommand('panewardHookRetry', { numberOfKeys: 3, lua: RETRY_LUA });
     // Without a listener an 'error' event would end the process; the failing commands report the outage.
     client.on('error', () => undefined);
+    this.clock = clockOf(client, this.keys.due, COMMAND_TIMEOUT_MS);
+    client.on('ready', () => {
+      this.clock.reset();
+      void this.clock.sample();
+    });
     this.client = client as Scripted;
     this.connecting = client.connect().catch(() => undefined);
   }
@@ -53,7 +62,8 @@ export class RedisQueue implements DeliveryQueue {
   async enqueue(d: Delivery): Promise<EnqueueResult> {
     await this.connecting;
     const k = this.keys;
-    const result = await this.client.panewardHookEnqueue(k.due, k.data, k.finished, k.depth, d.id, d.hook, stored(d), d.createdAt, this.opts.maxPending);
+    const deadline = this.clock.deadline();
+    const result = await this.client.panewardHookEnqueue(k.due, k.data, k.finished, k.depth, d.id, d.hook, stored(d), d.createdAt, this.opts.maxPending, deadline);
     return result as EnqueueResult;
   }
 
@@ -86,6 +96,7 @@ export class RedisQueue implements DeliveryQueue {
   }
 
   async close(): Promise<void> {
+    this.clock.close();
     this.client.disconnect();
   }
 }
