@@ -5,8 +5,12 @@
 // a delivery in Redis that the caller has queued in memory instead. Scripts compare their deadline with TIME.
 import type { RedisClient } from './redis-connection.ts';
 
-/** A sample whose round trip took longer than this says too little about the offset (half of it is the error). */
-const MAX_SAMPLE_RTT_MS = 100;
+/**
+ * Half a sample's round trip is the most its offset can be off by. A sample this quick replaces any other; a slower
+ * one, up to MAX_SAMPLE_RTT_MS (an error within MARGIN_MS), replaces only a slower one or none.
+ */
+const GOOD_SAMPLE_RTT_MS = 100;
+const MAX_SAMPLE_RTT_MS = 500;
 /** Clocks drift slowly; this is only to follow a Redis that moved to another host (failover). */
 const RESAMPLE_MS = 60_000;
 /**
@@ -26,8 +30,12 @@ end`;
 }
 export const LATE_ERROR = 'PANEWARD_LATE';
 
+/** Our side of the offset: monotonic, so a step of the wall clock (NTP, a resumed VM) does not move deadlines. */
+const now = () => performance.timeOrigin + performance.now();
+
 export class RedisClock {
   private offsetMs: number | null = null;
+  private sampleRttMs = Infinity;
   private sampling: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
 
@@ -43,6 +51,17 @@ export class RedisClock {
   /** Forget the offset: the connection may now reach another Redis (a failover, a restart elsewhere). */
   reset(): void {
     this.offsetMs = null;
+    this.sampleRttMs = Infinity;
+  }
+
+  /**
+   * A command failed: if a script refused it as late while its caller still waited, the offset is wrong (Redis's
+   * clock stepped, or it is another Redis): read it again rather than refuse everything until the next reading.
+   */
+  noteFailure(err: unknown): void {
+    if (!(err instanceof Error) || !err.message.includes(LATE_ERROR)) return;
+    this.reset();
+    void this.sample();
   }
 
   /** One reading of Redis's clock against ours (one at a time); kept only when the round trip was short. Never rejects. */
@@ -53,11 +72,13 @@ export class RedisClock {
 
   private async read(): Promise<void> {
     try {
-      const sent = Date.now();
+      const sent = now();
       const [seconds, micros] = await this.time();
-      const received = Date.now();
-      if (received - sent > MAX_SAMPLE_RTT_MS) return;
-      this.offsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sent + received) / 2;
+      const received = now();
+      const rtt = received - sent;
+      if (rtt > MAX_SAMPLE_RTT_MS || (rtt > GOOD_SAMPLE_RTT_MS && rtt > this.sampleRttMs)) return;
+      this.offsetMs = Number(seconds) * 1000 + Number(micros) / 1000 - (sent + received) / 2;
+      this.sampleRttMs = rtt;
     } catch {
       // Redis away: the next write or the next interval tries again.
     }
@@ -72,7 +93,7 @@ export class RedisClock {
       void this.sample();
       return 0;
     }
-    return Math.round(Date.now() + this.offsetMs + this.timeoutMs - MARGIN_MS);
+    return Math.round(now() + this.offsetMs + this.timeoutMs - MARGIN_MS);
   }
 
   close(): void {

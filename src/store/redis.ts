@@ -215,7 +215,7 @@ export class RedisStore implements AgentStore {
       const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
       const deadline = this.clock.deadline();
       for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '0', this.eventsLimit, this.seqFloor, deadline);
-      unwrap(await pipeline.exec());
+      this.scriptReplies(await pipeline.exec());
     } finally {
       this.cache.invalidate();
     }
@@ -417,10 +417,20 @@ export class RedisStore implements AgentStore {
       pipeline.panewardWrite(keys.length, ...keys, ...args);
     }
     const replies: unknown[][] = [];
-    for (const reply of unwrap(await pipeline.exec()) as unknown[][]) {
+    for (const reply of this.scriptReplies(await pipeline.exec()) as unknown[][]) {
       for (let at = 0; at < reply.length; at += WRITE_REPLY) replies.push(reply.slice(at, at + WRITE_REPLY));
     }
     return replies;
+  }
+
+  /** The replies of a pipeline of scripts that carry a deadline; one refused as late makes the clock read again. */
+  private scriptReplies(replies: Array<[Error | null, unknown]> | null): unknown[] {
+    try {
+      return unwrap(replies);
+    } catch (err) {
+      this.clock.noteFailure(err);
+      throw err;
+    }
   }
 
   private removeKeys(id: string): string[] {
@@ -459,7 +469,7 @@ export class RedisStore implements AgentStore {
     const pipeline = this.client.pipeline() as Scripted<ChainableCommander>;
     const deadline = this.clock.deadline();
     for (const id of ids) pipeline.panewardRemove(...this.removeKeys(id), id, this.removedLogLimit, '1', this.eventsLimit, this.seqFloor, deadline);
-    unwrap(await pipeline.exec());
+    this.scriptReplies(await pipeline.exec());
   }
 
   /** Read agent hashes in one round trip; ids whose hash has expired are reaped and left out. */

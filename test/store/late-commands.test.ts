@@ -19,6 +19,7 @@ test('a write or removal that Redis runs after the caller gave up on it changes 
   const store = createRedisStore({ monitor: 'm1', redis: redis.server.url });
   t.after(() => store.close());
   t.after(() => redis.server.resume());
+  // Redis's clock is read on connect, before the first write's answer (one connection, in order).
   await store.write([observation('a')]);
   assert.equal(await redis.raw.hget(AGENT, 'state'), 'working');
 

@@ -63,8 +63,13 @@ export class RedisQueue implements DeliveryQueue {
     await this.connecting;
     const k = this.keys;
     const deadline = this.clock.deadline();
-    const result = await this.client.panewardHookEnqueue(k.due, k.data, k.finished, k.depth, d.id, d.hook, stored(d), d.createdAt, this.opts.maxPending, deadline);
-    return result as EnqueueResult;
+    try {
+      const result = await this.client.panewardHookEnqueue(k.due, k.data, k.finished, k.depth, d.id, d.hook, stored(d), d.createdAt, this.opts.maxPending, deadline);
+      return result as EnqueueResult;
+    } catch (err) {
+      this.clock.noteFailure(err);
+      throw err;
+    }
   }
 
   async claim(now: number, limit: number, leaseMs: number): Promise<Claimed[]> {
