@@ -98,10 +98,11 @@ before(async () => {
   );
   const install = await paneward(['hooks', 'install', 'codex'], { env: { HOME: home, CODEX_HOME: codexHome, PANEWARD_URL: url } });
   assert.equal(install.code, 0, install.stdout + install.stderr);
-  assert.match(readFileSync(join(codexHome, 'config.toml'), 'utf8'), /^notify = \[.*"hook", "codex"\]$/m);
+  // The URL goes into the notify line: the agent's environment below has no PANEWARD_URL.
+  assert.match(readFileSync(join(codexHome, 'config.toml'), 'utf8'), new RegExp(`^notify = \\[.*"hook", "codex", "--url", "${url.replace(/\./g, '\\.')}"\\]$`, 'm'));
   rmSync(join(codexHome, 'hooks.json'));
 
-  const env = [`HOME=${home}`, `CODEX_HOME=${codexHome}`, 'STANDIN_API_KEY=sk-standin', `PANEWARD_URL=${url}`, 'TERM=xterm-256color'].join(' ');
+  const env = [`HOME=${home}`, `CODEX_HOME=${codexHome}`, 'STANDIN_API_KEY=sk-standin', 'TERM=xterm-256color'].join(' ');
   paneId = await tmux.newSession('agent', `cd ${work} && env ${env} ${CODEX}; exec bash --norc --noprofile`, { width: 120, height: 40 });
   await expectScreen(/^› /m);
 });
