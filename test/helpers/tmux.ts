@@ -72,12 +72,13 @@ export function controlClientPids(socket?: string): number[] {
 
 /**
  * A window in `session` whose process dies running `script`, left dead (remain-on-exit) with its exit status
- * recorded. tmux 3.3a now and then never records a dead pane's status, so a pane that lost it is replaced,
- * up to six times; `reported` is what tmux must show as `#{pane_dead_status}#{pane_dead_signal}`.
+ * recorded. tmux 3.3a often never records the status of a pane whose process lived a moment (a `sleep 0.2` first:
+ * 8 panes in 20 once on this machine; an immediate exit loses none), so a pane that lost it is replaced, up to
+ * twelve times; `reported` is what tmux must show as `#{pane_dead_status}#{pane_dead_signal}`.
  */
 export async function deadPane(server: PrivateTmux, session: string, script: string, reported: string): Promise<string> {
   await server.tmux('set-option', '-g', 'remain-on-exit', 'on');
-  for (let attempt = 0; attempt < 6; attempt++) {
+  for (let attempt = 0; attempt < 12; attempt++) {
     const pane = (await server.tmux('new-window', '-d', '-P', '-F', '#{pane_id}', '-t', `${session}:`, script)).trim();
     await new Promise((r) => setTimeout(r, 1000)); // no tmux client connected while the process dies
     const shown = (await server.tmux('display-message', '-p', '-t', pane, '#{pane_dead_status}#{pane_dead_signal}')).trim();
