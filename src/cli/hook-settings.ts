@@ -40,6 +40,10 @@ function isOurs(hook: HookEntry, source: string): boolean {
   return typeof hook.command === 'string' && hook.command.includes('paneward') && hook.command.includes(`hook ${source}`);
 }
 
+/** The hooks of `list` (an event's matcher groups) that are paneward's for `source`. */
+const oursIn = (list: MatcherGroup[], source: string): HookEntry[] =>
+  list.flatMap((g) => (Array.isArray(g?.hooks) ? g.hooks.filter((h) => isOurs(h, source)) : []));
+
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -64,7 +68,7 @@ const retargeted = (hook: HookEntry, wanted: HookEntry): HookEntry =>
  * paneward's own shape, or one already goes there: a second server of the user's is left as it is).
  */
 function moved(list: MatcherGroup[], wanted: HookEntry, source: string): MatcherGroup[] | null {
-  const ours = list.flatMap((g) => (Array.isArray(g?.hooks) ? g.hooks.filter((h) => isOurs(h, source)) : []));
+  const ours = oursIn(list, source);
   if (ours.some((h) => targetOf(h) === targetOf(wanted)) || !ours.some((h) => isGenerated(h, source))) return null;
   return list.map((g) => (Array.isArray(g?.hooks) ? { ...g, hooks: g.hooks.map((h) => (isGenerated(h, source) ? retargeted(h, wanted) : h)) } : g));
 }
@@ -91,7 +95,7 @@ export function mergeHooks(
     const current = hooks[event];
     if (current !== undefined && !Array.isArray(current)) throw new Error(`its hooks.${event} is not a list; fix it by hand first`);
     const list = (current ?? []) as MatcherGroup[];
-    if (!list.some((g) => Array.isArray(g?.hooks) && g.hooks.some((h) => isOurs(h, source)))) {
+    if (oursIn(list, source).length === 0) {
       hooks[event] = [...list, ...groups];
       added.push(event);
       continue;

@@ -7,6 +7,11 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { BadUrl, IdTooLong, RepeatedQueryField } from '../errors.ts';
 import { AGENT_ID_MAX_LENGTH } from '../schemas.ts';
 
+/** Every error answer's body: the status, our code, the status's name, a message a person can act on. */
+function answerError(reply: FastifyReply, status: number, code: string | undefined, message: string): FastifyReply {
+  return reply.code(status).send({ statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message });
+}
+
 /**
  * Errors the router raises before any route matches (Fastify's `frameworkErrors`): answered in our error shape and
  * without echoing the URL back, as Fastify's own answer would (a 414 that says "Bad Request" and repeats the input).
@@ -16,8 +21,7 @@ import { AGENT_ID_MAX_LENGTH } from '../schemas.ts';
 export function answerRouterError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): FastifyReply {
   // The agent id is the only path parameter of the API.
   const ours = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new IdTooLong(AGENT_ID_MAX_LENGTH) : err.code === 'FST_ERR_BAD_URL' ? new BadUrl() : err;
-  const status = ours.statusCode ?? 400;
-  return reply.code(status).send({ statusCode: status, code: ours.code, error: STATUS_CODES[status] ?? 'Error', message: ours.message });
+  return answerError(reply, ours.statusCode ?? 400, ours.code, ours.message);
 }
 
 export default fp(
@@ -31,15 +35,15 @@ export default fp(
             return `${field}: ${v.message}`;
           })
           .join('; ');
-        return reply.code(400).send({ statusCode: 400, code: 'PANEWARD_ERR_VALIDATION', error: 'Bad Request', message });
+        return answerError(reply, 400, 'PANEWARD_ERR_VALIDATION', message);
       }
       const status = err.statusCode ?? 500;
       if (status >= 500) {
         req.log.error({ err }, 'request failed');
-        return reply.code(status).send({ statusCode: status, code: err.code, error: 'Internal Server Error', message: 'internal error; see the server log' });
+        return answerError(reply, status, err.code, 'internal error; see the server log');
       }
       if (status === 401) reply.header('www-authenticate', 'Bearer realm="paneward"');
-      return reply.code(status).send({ statusCode: status, code: err.code, error: STATUS_CODES[status] ?? 'Error', message: err.message });
+      return answerError(reply, status, err.code, err.message);
     });
     // Every query field takes one value: a repeated one (?limit=5&limit=6) reaches validation as an array and would
     // be reported as the wrong type.

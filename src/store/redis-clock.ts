@@ -48,10 +48,11 @@ export class RedisClock {
     this.timer.unref();
   }
 
-  /** Forget the offset: the connection may now reach another Redis (a failover, a restart elsewhere). */
-  reset(): void {
+  /** Forget the offset and read it again: the connection may now reach another Redis (a failover, a restart elsewhere). */
+  restart(): void {
     this.offsetMs = null;
     this.sampleRttMs = Infinity;
+    void this.sample();
   }
 
   /**
@@ -60,8 +61,7 @@ export class RedisClock {
    */
   noteFailure(err: unknown): void {
     if (!(err instanceof Error) || !err.message.includes(LATE_ERROR)) return;
-    this.reset();
-    void this.sample();
+    this.restart();
   }
 
   /** One reading of Redis's clock against ours (one at a time); kept only when the round trip was short. Never rejects. */
@@ -101,9 +101,14 @@ export class RedisClock {
   }
 }
 
-/** The clock of `client`, read with `key` (any key of the caller's hash tag) through a `panewardTime` command. */
+/**
+ * The clock of `client`, read with `key` (any key of the caller's hash tag) through a `panewardTime` command, and
+ * read again on every ready connection.
+ */
 export function clockOf(client: RedisClient, key: string, timeoutMs: number): RedisClock {
   client.defineCommand('panewardTime', { numberOfKeys: 1, lua: TIME_LUA });
   const scripted = client as RedisClient & { panewardTime(key: string): Promise<string[]> };
-  return new RedisClock(() => scripted.panewardTime(key), timeoutMs);
+  const clock = new RedisClock(() => scripted.panewardTime(key), timeoutMs);
+  client.on('ready', () => clock.restart());
+  return clock;
 }

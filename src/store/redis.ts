@@ -167,9 +167,6 @@ export class RedisStore implements AgentStore {
   }
 
   private announceReady(): void {
-    // Perhaps another Redis, on another host's clock.
-    this.clock.reset();
-    void this.clock.sample();
     for (const listener of this.readyListeners) listener();
   }
 
@@ -186,7 +183,9 @@ export class RedisStore implements AgentStore {
       if (now === undefined) return;
       const moved = owner !== undefined && now !== owner;
       owner = now;
-      if (moved && !this.closed && this.isReady()) this.announceReady();
+      if (!moved || this.closed || !this.isReady()) return;
+      this.clock.restart(); // another master, perhaps on another host's clock
+      this.announceReady();
     });
   }
 

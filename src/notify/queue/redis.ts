@@ -51,10 +51,6 @@ export class RedisQueue implements DeliveryQueue {
     // Without a listener an 'error' event would end the process; the failing commands report the outage.
     client.on('error', () => undefined);
     this.clock = clockOf(client, this.keys.due, COMMAND_TIMEOUT_MS);
-    client.on('ready', () => {
-      this.clock.reset();
-      void this.clock.sample();
-    });
     this.client = client as Scripted;
     this.connecting = client.connect().catch(() => undefined);
   }
